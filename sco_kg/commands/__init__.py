@@ -1,0 +1,1 @@
+"""One module per ``sco-kg`` subcommand; each imports only the standard library at module level."""

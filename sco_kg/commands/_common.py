@@ -1,0 +1,68 @@
+"""Options shared by the commands that read the graph, and small output helpers (stdlib only)."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+LANGS = ("en", "zh", "ru")
+
+
+def add_read_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--no-inference``, ``--with FILE`` (repeatable) and ``--with-format`` to a read command."""
+    p.add_argument(
+        "--no-inference",
+        dest="inferred",
+        action="store_false",
+        help="use the asserted graphs only, without the OWL 2 RL closure",
+    )
+    p.add_argument(
+        "--with",
+        dest="with_files",
+        metavar="FILE",
+        action="append",
+        type=Path,
+        default=[],
+        help="merge your own RDF file into graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)",
+    )
+    p.add_argument(
+        "--with-format",
+        metavar="FORMAT",
+        default=None,
+        help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
+    )
+
+
+def add_lang_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--lang en|zh|ru`` (labels shown in that language, English where a name is missing)."""
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the labels shown (default: en)")
+
+
+def display_width(text: str) -> int:
+    """Return the number of terminal columns ``text`` takes (CJK wide characters count two)."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int) -> str:
+    """Return ``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Return a plain-text table whose columns line up for Latin, Cyrillic and CJK text."""
+    widths = [display_width(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], display_width(cell))
+    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(header)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""The fast read path: the dataset in a pyoxigraph ``Store`` (no rdflib, no owlrl imported here).
+
+``open_store(inferred=True)`` loads the materialised dataset (asserted + inferred N-Quads) that
+:mod:`sco_kg.closure` keeps fresh (the shipped artifact for the shipped data, a cached one otherwise);
+``inferred=False`` loads the asserted files directly. Parse errors become :class:`DataFileError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sco_kg import iri
+from sco_kg.errors import DataFileError
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+    from sco_kg.load import Summary
+
+# File extension -> pyoxigraph format name (see pyoxigraph.RdfFormat).
+OX_FORMATS: dict[str, str] = {
+    ".ttl": "TURTLE",
+    ".turtle": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".trig": "TRIG",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".n3": "N3",
+}
+QUAD_FORMATS = {"N_QUADS", "TRIG", "JSON_LD"}
+
+
+def _clean_ox_message(msg: str) -> str:
+    # pyoxigraph appends "(file, line N)"; the caller names the file already.
+    return re.sub(r"\s*\([^()]*, line \d+\)\s*$", "", " ".join(msg.split()))
+
+
+def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt: str | None = None) -> None:
+    """Load ``path`` into ``store``; triple formats go into ``graph`` (the default graph when ``None``)."""
+    import pyoxigraph as ox
+
+    from sco_kg.load import check_readable
+
+    check_readable(path)
+    name = fmt or OX_FORMATS.get(path.suffix.lower())
+    if name is None:
+        raise DataFileError(
+            f"{path}: unknown RDF format for extension {path.suffix!r} "
+            f"(use one of {', '.join(sorted(OX_FORMATS))})"
+        )
+    rdf_format = getattr(ox.RdfFormat, name)
+    to_graph = None
+    if name not in QUAD_FORMATS and graph is not None:
+        to_graph = ox.NamedNode(graph)
+    try:
+        store.bulk_load(path=str(path), format=rdf_format, to_graph=to_graph)
+    except SyntaxError as exc:
+        raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: cannot load: {_clean_ox_message(str(exc))}") from None
+
+
+def open_store(inferred: bool = True, with_files: Sequence[Path] = ()) -> pyoxigraph.Store:
+    """Return an in-memory pyoxigraph store of the dataset.
+
+    Args:
+        inferred: load the materialised dataset (asserted + ``scog:inferred``); otherwise the asserted files.
+        with_files: the user's RDF files, each in ``scog:user/<file name>``.
+    """
+    import pyoxigraph as ox
+
+    from sco_kg.load import asserted_files, user_graph_iri
+
+    store = ox.Store()
+    if inferred:
+        from sco_kg import closure
+
+        load_file(store, closure.materialized_path(list(with_files)), fmt="N_QUADS")
+        return store
+    for path, graph in asserted_files():
+        load_file(store, path, graph)
+    for user in with_files:
+        load_file(store, Path(user), user_graph_iri(Path(user)))
+    return store
+
+
+def summary(store: pyoxigraph.Store) -> Summary:
+    """Return triples per graph (assertion graphs grouped) and instances per class (ontology graph excluded)."""
+    from sco_kg.load import Summary
+
+    graphs: dict[str, int] = {}
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    for row in rows:  # type: ignore[union-attr]
+        g = row["g"].value
+        key = iri.GRAPH_ASSERTION + "*" if g.startswith(iri.GRAPH_ASSERTION) else g
+        graphs[key] = graphs.get(key, 0) + int(row["n"].value)
+    classes: dict[str, int] = {}
+    rows = store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } "
+        f"FILTER(?g != <{iri.GRAPH_ONTOLOGY}>) }} GROUP BY ?c"
+    )
+    for row in rows:  # type: ignore[union-attr]
+        classes[row["c"].value] = int(row["n"].value)
+    return Summary(graphs=dict(sorted(graphs.items())), classes=dict(sorted(classes.items())))
