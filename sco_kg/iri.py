@@ -20,6 +20,10 @@ GRAPH_CONTEXT = GRAPH + "context"
 GRAPH_INFERRED = GRAPH + "inferred"
 GRAPH_ASSERTION = GRAPH + "assertion/"
 GRAPH_USER = GRAPH + "user/"
+# Outside facts: one graph per source under scog:context/, described in scog:provenance-context
+# (docs/readme/linking.md); the generated external links live in scog:context/links.
+GRAPH_CONTEXT_LINKS = GRAPH_CONTEXT + "/links"
+GRAPH_PROVENANCE_CONTEXT = GRAPH + "provenance-context"
 
 # Main individuals.
 DECLARATION = ID + "document/declaration-2001"
