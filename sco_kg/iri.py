@@ -111,11 +111,12 @@ def compact(value: str) -> str:
     """Return ``value`` as a prefixed name when a known prefix covers it, else ``<value>``.
 
     The longest matching namespace wins, so ``https://w3id.org/sco-kg/id/state/china`` becomes ``state:china``.
+    This is for display (tables, pages): the local part may contain ``/``, which Turtle would need escaped.
     """
     best = ""
     for name, ns in PREFIXES.items():
         if value.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
             local = value[len(ns) :]
-            if local and all(ch.isalnum() or ch in "-_." for ch in local) and not local.endswith("."):
+            if local and all(ch.isalnum() or ch in "-_./" for ch in local) and not local.endswith("."):
                 best = name
     return f"{best}:{value[len(PREFIXES[best]):]}" if best else f"<{value}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sco_kg.commands._common import add_read_options, format_table
+from sco_kg.commands._common import add_read_options, format_table, read_store
 
 HELP = "print triples per graph and instances per class"
 
@@ -14,13 +14,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_read_options(p)
 
 
+def _graph_name(graph: str) -> str:
+    from sco_kg import iri
+
+    if graph == iri.GRAPH_ASSERTION + "*":  # the assertion graphs, grouped by store.summary
+        return "ag:*"
+    return iri.compact(graph)
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the summary of the dataset; return the exit code."""
-    from sco_kg import iri
-    from sco_kg.load import summary
+    from sco_kg import iri, store
 
-    s = summary(inferred=args.inferred, with_files=args.with_files)
-    rows = [[iri.compact(g), str(n)] for g, n in s.graphs.items()]
+    s = store.summary(read_store(args))
+    rows = [[_graph_name(g), str(n)] for g, n in s.graphs.items()]
     rows.append(["total", str(s.total)])
     print(format_table(["graph", "triples"], rows))
     print()
