@@ -30,6 +30,7 @@ COMMANDS = [
     "push",
     "enrich",
     "serve",
+    "store",
 ]
 
 

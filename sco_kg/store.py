@@ -67,14 +67,47 @@ def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt
         raise DataFileError(f"{path}: cannot load: {_clean_ox_message(str(exc))}") from None
 
 
-def open_store(inferred: bool = True, with_files: Sequence[Path] = ()) -> pyoxigraph.Store:
-    """Return an in-memory pyoxigraph store of the dataset.
+def open_disk_store(store_dir: Path) -> pyoxigraph.Store:
+    """Return the on-disk Oxigraph store in ``store_dir``, read-only (made by ``sco-kg store build``)."""
+    import pyoxigraph as ox
+
+    store_dir = Path(store_dir)
+    hint = f"build one with 'sco-kg store build {store_dir}'"
+    if not store_dir.exists():
+        raise DataFileError(f"{store_dir}: no such store ({hint})")
+    if not store_dir.is_dir():
+        raise DataFileError(f"{store_dir}: not a directory; an Oxigraph store is a directory ({hint})")
+    if not (store_dir / "CURRENT").is_file():
+        raise DataFileError(f"{store_dir}: not an Oxigraph store (no CURRENT file; {hint})")
+    try:
+        return ox.Store.read_only(str(store_dir))
+    except OSError as exc:
+        raise DataFileError(f"{store_dir}: cannot open the store: {' '.join(str(exc).split())}") from None
+
+
+def open_store(
+    inferred: bool = True, with_files: Sequence[Path] = (), store_dir: Path | None = None
+) -> pyoxigraph.Store:
+    """Return a pyoxigraph store of the dataset (in memory, or the on-disk store ``store_dir``).
 
     Args:
         inferred: load the materialised dataset (asserted + ``scog:inferred``); otherwise the asserted files.
         with_files: the user's RDF files, each in ``scog:user/<file name>``.
+        store_dir: open this on-disk store read-only instead; it holds what it was built from, so
+            ``with_files`` and ``inferred=False`` are refused with it (build a store with them instead).
     """
     import pyoxigraph as ox
+
+    if store_dir is not None:
+        from sco_kg.errors import UsageError
+
+        for refused, given in (("--with FILE", bool(with_files)), ("--no-inference", not inferred)):
+            if given:
+                raise UsageError(
+                    f"{refused.split()[0]} cannot be combined with --store: a store holds what it was built "
+                    f"from (build one with 'sco-kg store build {store_dir} {refused}')"
+                )
+        return open_disk_store(store_dir)
 
     from sco_kg.load import asserted_files, user_graph_iri
 

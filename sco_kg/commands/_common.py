@@ -6,12 +6,16 @@ import argparse
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 LANGS = ("en", "zh", "ru")
 
 
-def add_read_options(p: argparse.ArgumentParser) -> None:
-    """Add ``--no-inference``, ``--with FILE`` (repeatable) and ``--with-format`` to a read command."""
+def add_read_options(p: argparse.ArgumentParser, store: bool = True) -> None:
+    """Add ``--no-inference``, ``--with FILE`` (repeatable), ``--with-format`` and ``--store DIR``."""
     p.add_argument(
         "--no-inference",
         dest="inferred",
@@ -32,6 +36,27 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
         metavar="FORMAT",
         default=None,
         help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
+    )
+    if not store:
+        return
+    p.add_argument(
+        "--store",
+        dest="store_dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="read the on-disk Oxigraph store DIR (made by 'sco-kg store build DIR'), not the files",
+    )
+
+
+def read_store(args: argparse.Namespace) -> pyoxigraph.Store:
+    """Return the pyoxigraph store that the read options in ``args`` select (``--store``, ``--with``, …)."""
+    from sco_kg import store
+
+    return store.open_store(
+        inferred=getattr(args, "inferred", True),
+        with_files=getattr(args, "with_files", []),
+        store_dir=getattr(args, "store_dir", None),
     )
 
 
