@@ -64,15 +64,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 class _Progress:
     """A progress bar on stderr driven by the number of bytes the bulk loader has read."""
 
-    def __init__(self, total: int, label: str, quiet: bool, stream: IO[str] = sys.stderr) -> None:
+    def __init__(self, total: int, label: str, quiet: bool, stream: IO[str] | None = None) -> None:
         self.total = max(total, 1)
         self.label = label
         self.quiet = quiet
-        self.stream = stream
+        self.stream = stream or sys.stderr
         self.done = 0
         self.start = time.monotonic()
         self.last = -1.0
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def advance(self, n: int) -> None:
         """Record ``n`` more bytes read and redraw (at most 10 times a second; once a second off a tty)."""
