@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy re-exports (PEP 562): `import sco_kg` must not import rdflib.
+    # Lazy re-exports (PEP 562): `import sco_kg` must not import rdflib. The submodule `sco_kg.load` shares its
+    # name with the function; importing it binds the (callable) module, so `sco_kg.load(...)` calls load().
     if name in ("load", "summary", "Summary"):
-        from sco_kg import load as _load
+        import importlib
 
-        return getattr(_load, name)
+        module = importlib.import_module("sco_kg.load")
+        return module if name == "load" else getattr(module, name)
     raise AttributeError(f"module 'sco_kg' has no attribute {name!r}")

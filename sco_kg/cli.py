@@ -100,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("SCO_KG_DEBUG"):
             raise
-        print(f"sco-kg: internal error: {type(exc).__name__}: {exc} (set SCO_KG_DEBUG=1 for details)",
-              file=sys.stderr)
+        print(
+            f"sco-kg: internal error: {type(exc).__name__}: {exc} (set SCO_KG_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

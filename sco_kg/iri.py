@@ -119,4 +119,4 @@ def compact(value: str) -> str:
             local = value[len(ns) :]
             if local and all(ch.isalnum() or ch in "-_./" for ch in local) and not local.endswith("."):
                 best = name
-    return f"{best}:{value[len(PREFIXES[best]):]}" if best else f"<{value}>"
+    return f"{best}:{value[len(PREFIXES[best]) :]}" if best else f"<{value}>"

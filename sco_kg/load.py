@@ -7,6 +7,8 @@ files carry their own graph names; the OWL 2 RL closure, when asked for, comes f
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,3 +150,14 @@ def summary(inferred: bool = True, with_files: Iterable[str | Path] = ()) -> Sum
     from sco_kg import store
 
     return store.summary(store.open_store(inferred=inferred, with_files=[Path(p) for p in with_files]))
+
+
+class _CallableModule(types.ModuleType):
+    """The ``sco_kg.load`` module, callable as :func:`load`, so ``sco_kg.load()`` works whichever of the two
+    (module or function) the package attribute is bound to: importing a submodule rebinds that attribute."""
+
+    def __call__(self, inferred: bool = True, with_files: Sequence[str | Path] = ()) -> Dataset:
+        return load(inferred=inferred, with_files=with_files)
+
+
+sys.modules[__name__].__class__ = _CallableModule

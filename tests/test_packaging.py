@@ -31,7 +31,18 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
         pytest.skip("not a source checkout")
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
     )
@@ -43,11 +54,24 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     # plain path entry, which does not process the editable install's .pth hook.
     site = subprocess.run(
         [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
@@ -55,7 +79,11 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     env["SCO_KG_CACHE"] = str(tmp_path / "cache")
     where = subprocess.run(
         [str(py), "-c", "import sco_kg.paths as p; print(p.resource_root())"],
-        check=True, capture_output=True, text=True, cwd=tmp_path, env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
     ).stdout.strip()
     assert where.startswith(str(env_dir)) and where.endswith("_resources"), where
     for args in (["stats"], ["stats", "--no-inference"]):
