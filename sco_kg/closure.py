@@ -138,7 +138,8 @@ def shipped_status(inputs: dict[str, str] | None = None) -> str | None:
     return None
 
 
-def _cache_files(key: str) -> tuple[Path, Path]:
+def cache_files(key: str) -> tuple[Path, Path]:
+    """Return the (N-Quads, metadata) paths of the cache entry for ``key``."""
     base = paths.cache_dir()
     return base / f"closure-{key[:40]}.nq", base / f"closure-{key[:40]}.json"
 
@@ -162,7 +163,7 @@ def materialized_path(with_files: Sequence[Path] = (), reasoner: str | None = No
     name = reasoner or reason.default_reasoner()
     version = reason.reasoner_version(name)
     key = cache_key(inputs, name, version)
-    nq, meta_path = _cache_files(key)
+    nq, meta_path = cache_files(key)
     meta = _read_json(meta_path)
     if meta is not None and meta.get("key") == key and _artifact_ok(nq, meta):
         return nq
@@ -361,7 +362,7 @@ def owlrl_clashes(with_files: Sequence[Path] = ()) -> list[dict[str, Any]]:
             return list(manifest["owlrl_clashes"])
     version = reason.reasoner_version("owlrl")
     key = cache_key(inputs, "owlrl", version)
-    nq, meta_path = _cache_files(key)
+    nq, meta_path = cache_files(key)
     meta = _read_json(meta_path)
     if meta is not None and meta.get("key") == key and _artifact_ok(nq, meta):
         return list(meta.get("owlrl_clashes") or [])
