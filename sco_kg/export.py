@@ -72,6 +72,8 @@ SELECTION_HELP: dict[str, str] = {
 #: Namespaces that are not in :data:`sco_kg.iri.PREFIXES` but appear in exports (reused vocabularies and
 #: Wikidata's statement model). Appended after the project prefixes, never replacing one.
 EXTRA_PREFIXES: dict[str, str] = {
+    "statement": iri.ID + "statement/",
+    "reference": iri.ID + "reference/",
     "undo": "https://w3id.org/un/ontology/undo/",
     "p": "http://www.wikidata.org/prop/",
     "ps": "http://www.wikidata.org/prop/statement/",
@@ -225,9 +227,7 @@ def canonicalize(quads: Iterable[Quad]) -> list[Quad]:
     refinement can tell apart are symmetric in the data, so either labelling gives the same output.
     """
     unique = set(quads)
-    bnodes = sorted(
-        {t.value for q in unique for t in (q[0], q[2], q[3]) if t is not None and t.kind == "bnode"}
-    )
+    bnodes = sorted({t.value for q in unique for t in (q[0], q[2], q[3]) if t is not None and t.kind == "bnode"})
     if not bnodes:
         return sorted(unique, key=_sort_key)
     with_b = [q for q in unique if any(t is not None and t.kind == "bnode" for t in (q[0], q[2], q[3]))]
@@ -247,10 +247,7 @@ def canonicalize(quads: Iterable[Quad]) -> list[Quad]:
                         else:
                             parts.append(u.nt())
                     sigs[t.value].append(f"{pos}|" + " ".join(parts))
-        new = {
-            b: hashlib.sha256((colour[b] + "\n" + "\n".join(sorted(sigs[b]))).encode()).hexdigest()
-            for b in bnodes
-        }
+        new = {b: hashlib.sha256((colour[b] + "\n" + "\n".join(sorted(sigs[b]))).encode()).hexdigest() for b in bnodes}
         n = len(set(new.values()))
         colour = new
         if n == classes:
@@ -306,8 +303,7 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
     name = _FORMAT_ALIASES.get(name.lower(), name)
     if not hasattr(ox.RdfFormat, name or "-"):
         raise DataFileError(
-            f"{path}: unknown RDF format for extension {path.suffix!r} "
-            f"(use one of {', '.join(sorted(OX_FORMATS))})"
+            f"{path}: unknown RDF format for extension {path.suffix!r} (use one of {', '.join(sorted(OX_FORMATS))})"
         )
     to_graph = Term("iri", graph) if graph else None
     out: list[Quad] = []
@@ -497,9 +493,7 @@ class _TurtleWriter:
             return f"{text}^^{self.px.name(t.datatype)}"
         return text
 
-    def _list_items(
-        self, b: Term, by_subject: dict[Term, list[Quad]], inline: set[Term]
-    ) -> list[Term] | None:
+    def _list_items(self, b: Term, by_subject: dict[Term, list[Quad]], inline: set[Term]) -> list[Term] | None:
         """Return the members of the RDF list starting at ``b`` when it can be written as ``( ... )``."""
         items: list[Term] = []
         cur = b
@@ -617,9 +611,7 @@ def write_rdfxml(quads: Sequence[Quad], prefixes: dict[str, str] | None = None) 
             return f"{hit[0]}:{hit[1]}"
         m = re.match(r"^(.*?)([A-Za-z_][A-Za-z0-9_.\-]*)$", p)
         if not m or not m.group(1):
-            raise ExportError(
-                f"<{p}>: RDF/XML cannot write this predicate (no XML local name); use ttl or nt"
-            )
+            raise ExportError(f"<{p}>: RDF/XML cannot write this predicate (no XML local name); use ttl or nt")
         ns = m.group(1)
         if ns not in extra:
             extra[ns] = f"ns{len(extra) + 1}"
@@ -641,9 +633,7 @@ def write_rdfxml(quads: Sequence[Quad], prefixes: dict[str, str] | None = None) 
         elif o.kind == "bnode":
             body.append(f"    <{el} rdf:nodeID={_xml_attr(o.value, where)}/>\n")
         elif o.language:
-            body.append(
-                f"    <{el} xml:lang={_xml_attr(o.language, where)}>{_xml_text(o.value, where)}</{el}>\n"
-            )
+            body.append(f"    <{el} xml:lang={_xml_attr(o.language, where)}>{_xml_text(o.value, where)}</{el}>\n")
         elif o.datatype and o.datatype != XSD_STRING:
             dt = _xml_attr(o.datatype, where)
             body.append(f"    <{el} rdf:datatype={dt}>{_xml_text(o.value, where)}</{el}>\n")
@@ -777,9 +767,7 @@ def _node_objects(triples: Sequence[Quad], comp: _Compactor, embed: bool) -> lis
 
     def node(subject: Term) -> dict[str, Any]:
         obj: dict[str, Any] = {"@id": comp.ref(subject)}
-        types = [
-            t[2] for t in by_subject.get(subject, []) if t[1].value == RDF_TYPE and t[2].kind != "literal"
-        ]
+        types = [t[2] for t in by_subject.get(subject, []) if t[1].value == RDF_TYPE and t[2].kind != "literal"]
         if types:
             vals = [comp.vocab(t.value) if t.kind == "iri" else comp.ref(t) for t in types]
             obj["@type"] = vals[0] if len(vals) == 1 else vals
@@ -904,6 +892,220 @@ def _local_context(value: Any, where: str) -> Any:
     return value
 
 
+# ------------------------------------------------------------------------------- Wikidata profile
+
+WD = "http://www.wikidata.org/entity/"
+WD_PROP = "http://www.wikidata.org/prop/"
+WIKIBASE = "http://wikiba.se/ontology#"
+PROV = "http://www.w3.org/ns/prov#"
+EXTERNAL_IDS = "external-ids.csv"
+#: Where statement and reference nodes live (stable IRIs derived from what they state, never blank nodes).
+STATEMENT_NS = iri.ID + "statement/"
+REFERENCE_NS = iri.ID + "reference/"
+
+# Each query returns ?s ?value ?g (the graph that asserts the fact) and optionally ?when ?wg (a date and the
+# graph that asserts it). The property IDs are the VERIFIED ones of LINKING.md §2.
+_WIKIDATA_FACTS: list[tuple[str, str | None, str]] = [
+    # P1891 signatory (+ P585 point in time): heads of state, or groups of them, that signed a document.
+    (
+        "P1891",
+        "P585",
+        """SELECT DISTINCT ?s ?value ?g ?when ?wg WHERE {
+  GRAPH ?g { ?agent sco:signed ?s }
+  { ?agent sco:isHeadOfStateOf ?value }
+  UNION { ?agent sco:ofState ?value . ?value a sco:State }
+  UNION { ?agent sco:ofState ?group . ?group sco:hasMemberState ?value }
+  OPTIONAL { ?s sco:signingEvent ?ev . GRAPH ?wg { ?ev sco:date ?when } }
+}""",
+    ),
+    # P463 member of (+ P580 start time: the date of the event that set the organisation up).
+    (
+        "P463",
+        "P580",
+        """SELECT DISTINCT ?s ?value ?g ?when ?wg WHERE {
+  GRAPH ?g { ?m a sco:Membership ; org:member ?s ; org:organization ?value }
+  OPTIONAL { ?ev a sco:EstablishmentEvent ; org:resultingOrganization ?value . GRAPH ?wg { ?ev sco:date ?when } }
+}""",
+    ),
+    # P1365 replaces / P1366 replaced by: an org:ChangeEvent from one organisation to another.
+    (
+        "P1365",
+        None,
+        """SELECT DISTINCT ?s ?value ?g WHERE {
+  { GRAPH ?g { ?ev org:resultingOrganization ?s } ?ev org:originalOrganization ?value }
+  UNION { GRAPH ?g { ?ev org:originalOrganization ?value } ?ev org:resultingOrganization ?s }
+  UNION { GRAPH ?g { ?s sco:replaces ?value } }
+}""",
+    ),
+    (
+        "P1366",
+        None,
+        """SELECT DISTINCT ?s ?value ?g WHERE {
+  { GRAPH ?g { ?ev org:originalOrganization ?s } ?ev org:resultingOrganization ?value }
+  UNION { GRAPH ?g { ?ev org:resultingOrganization ?value } ?ev org:originalOrganization ?s }
+  UNION { GRAPH ?g { ?s sco:replacedBy ?value } }
+}""",
+    ),
+    # P276 location of an event.
+    ("P276", None, "SELECT DISTINCT ?s ?value ?g WHERE { GRAPH ?g { ?s sco:atPlace ?value } }"),
+    # P571 inception of an organisation: the date of the event that established it.
+    (
+        "P571",
+        None,
+        """SELECT DISTINCT ?s ?value ?g WHERE {
+  ?ev a sco:EstablishmentEvent ; org:resultingOrganization ?s .
+  GRAPH ?g { ?ev sco:date ?value }
+}""",
+    ),
+    # P585 point in time of a dated event.
+    (
+        "P585",
+        None,
+        """SELECT DISTINCT ?s ?value ?g WHERE {
+  ?s a ?c . ?c rdfs:subClassOf* sco:Event .
+  GRAPH ?g { ?s sco:date ?value }
+}""",
+    ),
+]
+
+
+def verified_wikidata_ids(path: Path | None = None) -> dict[str, str]:
+    """Return entity IRI -> Wikidata entity IRI from the allow-list ``data/external-ids.csv``.
+
+    Only ``owl:sameAs`` rows whose target is a Wikidata item are used: the identifiers the linking work
+    verified (LINKING.md). An entity that is not on the list keeps its own IRI; no QID is ever made up.
+    """
+    import csv
+
+    from sco_kg import paths
+
+    path = path or paths.data_dir() / EXTERNAL_IDS
+    if not path.exists():
+        raise DataFileError(f"{path}: allow-list of verified external identifiers not found")
+    out: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"entity_iri", "external_iri", "relation"} - set(reader.fieldnames or [])
+            if missing:
+                raise DataFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            for row in reader:
+                ext = (row.get("external_iri") or "").strip()
+                if row.get("relation", "").strip() == "owl:sameAs" and re.fullmatch(re.escape(WD) + r"Q\d+", ext):
+                    out[row["entity_iri"].strip()] = ext
+    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: cannot read: {exc}") from None
+    return out
+
+
+def _wd_time(lexical: str) -> str | None:
+    """Return Wikidata's simple time value (``xsd:dateTime``, UTC) for an ``xsd:date`` or ``xsd:gYear``."""
+    if re.fullmatch(r"-?\d{4}-\d{2}-\d{2}", lexical):
+        return f"{lexical}T00:00:00Z"
+    if re.fullmatch(r"-?\d{4}", lexical):
+        return f"{lexical}-01-01T00:00:00Z"  # year precision, as Wikidata writes it
+    return None
+
+
+def _key(value: str) -> str:
+    if value.startswith(WD):
+        return value[len(WD) :]
+    if value.startswith(iri.ID):
+        return value[len(iri.ID) :].replace("/", "-")
+    return "x" + hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | None = None) -> list[Quad]:
+    """Return the Wikidata-shaped view: the facts that map onto Wikidata properties, in its statement model.
+
+    For each fact ``s P v`` (P1891 signatory with P585, P463 member of with P580, P1365/P1366, P276, P571,
+    P585): the truthy triple ``s wdt:P v``, a statement node ``s p:P st`` with ``st ps:P v``, its qualifier
+    ``pq:``, rank, and ``prov:wasDerivedFrom`` reference nodes whose ``pr:P854`` (reference URL) is the
+    sentence of the release (or the outside source) that states the fact. Entities with a verified QID
+    (``data/external-ids.csv``) appear as ``wd:Q…``; the others keep their sco-kg IRI. Statement and
+    reference nodes have stable IRIs under ``scoid:statement/`` and ``scoid:reference/``.
+    """
+    from sco_kg import store
+
+    qids = verified_wikidata_ids(ids_file)
+    st = store.open_store(inferred=False, with_files=[Path(p) for p in with_files])
+    sources: dict[str, list[str]] = defaultdict(list)
+    query = iri.sparql_prefixes() + "SELECT ?g ?src WHERE { ?g prov:wasDerivedFrom ?src }"
+    for row in st.query(query, use_default_graph_as_union=True):
+        sources[row["g"].value].append(row["src"].value)  # type: ignore[index]
+
+    def ent(value: str) -> Term:
+        return Term("iri", qids.get(value, value))
+
+    out: list[Quad] = []
+    ref_terms: dict[str, Term] = {}
+
+    def reference(graph: str) -> list[Term]:
+        refs = []
+        for src in sorted(sources.get(graph, [])):
+            if src not in ref_terms:
+                ref = Term("iri", REFERENCE_NS + _key(src))
+                ref_terms[src] = ref
+                out.append((ref, Term("iri", RDF_TYPE), Term("iri", WIKIBASE + "Reference"), None))
+                out.append((ref, Term("iri", WD_PROP + "reference/P854"), Term("iri", src), None))
+            refs.append(ref_terms[src])
+        return refs
+
+    for prop, qualifier, query in _WIKIDATA_FACTS:
+        facts: dict[tuple[str, Term], dict[str, Any]] = {}
+        for row in st.query(iri.sparql_prefixes() + query, use_default_graph_as_union=True):
+            s = row["s"].value  # type: ignore[index]
+            raw = row["value"]  # type: ignore[index]
+            if hasattr(raw, "datatype"):
+                when = _wd_time(raw.value)
+                if when is None:
+                    continue
+                value = Term("literal", when, XSD + "dateTime")
+            else:
+                value = ent(raw.value)
+            fact = facts.setdefault((s, value), {"graphs": set(), "when": set()})
+            fact["graphs"].add(row["g"].value)  # type: ignore[index]
+            if qualifier and row["when"] is not None:  # type: ignore[index]
+                when = _wd_time(row["when"].value)  # type: ignore[index]
+                if when:
+                    fact["when"].add(when)
+                    fact["graphs"].add(row["wg"].value)  # type: ignore[index]
+        for (s, value), fact in sorted(facts.items(), key=lambda kv: (kv[0][0], kv[0][1].nt())):
+            subject = ent(s)
+            vkey = _key(value.value) if value.kind == "iri" else value.value[:10]
+            stmt = Term("iri", f"{STATEMENT_NS}{_key(subject.value)}-{prop}-{vkey}")
+            out.append((subject, Term("iri", f"{WD_PROP}direct/{prop}"), value, None))
+            out.append((subject, Term("iri", WD_PROP + prop), stmt, None))
+            out.append((stmt, Term("iri", RDF_TYPE), Term("iri", WIKIBASE + "Statement"), None))
+            out.append((stmt, Term("iri", WIKIBASE + "rank"), Term("iri", WIKIBASE + "NormalRank"), None))
+            out.append((stmt, Term("iri", f"{WD_PROP}statement/{prop}"), value, None))
+            for when in sorted(fact["when"]):
+                out.append(
+                    (
+                        stmt,
+                        Term("iri", f"{WD_PROP}qualifier/{qualifier}"),
+                        Term("literal", when, XSD + "dateTime"),
+                        None,
+                    )
+                )
+            for g in sorted(fact["graphs"]):
+                for ref in reference(g):
+                    out.append((stmt, Term("iri", PROV + "wasDerivedFrom"), ref, None))
+    return canonicalize(out)
+
+
+def prefix_context(quads: Sequence[Quad]) -> dict[str, Any]:
+    """Return a JSON-LD context of just the prefixes that ``quads`` use (for views other than the graph)."""
+    px = _Prefixer(all_prefixes())
+    for q in quads:
+        for t in q:
+            if t is not None and t.kind == "iri":
+                px.name(t.value)
+            elif t is not None and t.kind == "literal" and t.datatype:
+                px.name(t.datatype)
+    return {n: px.prefixes[n] for n in sorted(px.used)}
+
+
 # --------------------------------------------------------------------------------------------- API
 
 
@@ -965,10 +1167,10 @@ def export(
         The serialised bytes.
     """
     if profile is not None:
-        from sco_kg import wikidata
-
-        quads = wikidata.statements(selection, with_files)
-        data = serialize(quads, fmt, frame, ctx=wikidata.context() if fmt == "jsonld" else None)
+        if profile != "wikidata":
+            raise UsageError(f"unknown export profile {profile!r} (use wikidata)")
+        quads = wikidata_statements(with_files)
+        data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
     else:
         quads = select(selection, with_files, with_format)
         data = serialize(quads, fmt, frame)
