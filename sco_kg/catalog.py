@@ -102,7 +102,7 @@ def _scalar(text: str, line: int, flow: bool) -> str | int:
     """Return a plain or quoted scalar (the whole of ``text``)."""
     text = text.strip()
     if not text:
-        raise _HeaderError(line, "empty value (YAML would read it as null): write \"\" or leave the key out")
+        raise _HeaderError(line, 'empty value (YAML would read it as null): write "" or leave the key out')
     if text[0] == '"':
         if len(text) < 2 or not text.endswith('"'):
             raise _HeaderError(line, "unterminated double-quoted string")
@@ -116,7 +116,7 @@ def _scalar(text: str, line: int, flow: bool) -> str | int:
             if ch == "\\":
                 nxt = body[i + 1 : i + 2]
                 if nxt not in ('"', "\\", "n", "t"):
-                    raise _HeaderError(line, f"unsupported escape \\{nxt} (use \\\" \\\\ \\n \\t)")
+                    raise _HeaderError(line, f'unsupported escape \\{nxt} (use \\" \\\\ \\n \\t)')
                 out.append({'"': '"', "\\": "\\", "n": "\n", "t": "\t"}[nxt])
                 i += 2
                 continue
@@ -302,7 +302,7 @@ def parse(text: str, path: Path) -> Query:
     if not NAME_RE.match(name):
         raise _fail(path, "query file names are lower-case kebab-case (a-z, 0-9, -)")
     try:
-        lines, count = split_header(text)
+        lines, _ = split_header(text)
     except CatalogError as exc:
         raise _fail(path, str(exc)) from None
     if not lines:

@@ -41,7 +41,10 @@ UPDATE_KEYWORDS = frozenset(
 
 _HEX = "[0-9A-Fa-f]"
 _UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
-_PN_CHARS_BASE = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
 _PN_CHARS = _PN_CHARS_BASE + r"_0-9\-\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 
@@ -218,8 +221,10 @@ def _check_one(info: QueryInfo, allow_update: bool, allow_service: tuple[str, ..
         raise QueryRejected("LOAD is refused: sco-kg never fetches data named in a query")
     if info.is_update and not allow_update:
         ops = ", ".join(info.update_ops)
-        raise QueryRejected(f"SPARQL Update ({ops}) is refused: this is a read-only query interface "
-                            "(use --allow-update to run it on an in-memory copy)")
+        raise QueryRejected(
+            f"SPARQL Update ({ops}) is refused: this is a read-only query interface "
+            "(use --allow-update to run it on an in-memory copy)"
+        )
     for target in info.services:
         if not _host_allowed(target, allow_service):
             shown = "a variable" if target.startswith("?") else f"<{target}>"
@@ -228,8 +233,10 @@ def _check_one(info: QueryInfo, allow_update: bool, allow_service: tuple[str, ..
     for graph in info.dataset_iris:
         if not graph.startswith(LOCAL_GRAPH_PREFIX):
             shown = f"<{graph}>" if graph else "a relative or unknown IRI"
-            raise QueryRejected(f"dataset clause FROM/USING {shown} is refused: only the project's graphs "
-                                f"(<{LOCAL_GRAPH_PREFIX}…>) may be named")
+            raise QueryRejected(
+                f"dataset clause FROM/USING {shown} is refused: only the project's graphs "
+                f"(<{LOCAL_GRAPH_PREFIX}…>) may be named"
+            )
 
 
 def check(text: str, allow_update: bool = False, allow_service: Iterable[str] = ()) -> QueryInfo:

@@ -298,7 +298,7 @@ class Result:
     @property
     def bindings(self) -> list[dict[str, Term]]:
         """Return the solutions as dicts from variable name to term (unbound variables left out)."""
-        return [{v: t for v, t in zip(self.vars, row) if t is not None} for row in self.rows]
+        return [{v: t for v, t in zip(self.vars, row, strict=True) if t is not None} for row in self.rows]
 
     def __len__(self) -> int:
         return len(self.rows) if self.form == "SELECT" else len(self.triples)
@@ -379,7 +379,7 @@ def _to_json(r: Result) -> bytes:
     head = ",".join(_json_str(v) for v in r.vars)
     rows = []
     for row in r.rows:
-        cells = ",".join(f"{_json_str(v)}:{_json_term(t)}" for v, t in zip(r.vars, row) if t is not None)
+        cells = ",".join(f"{_json_str(v)}:{_json_term(t)}" for v, t in zip(r.vars, row, strict=True) if t is not None)
         rows.append(f"{{{cells}}}")
     return f'{{"head":{{"vars":[{head}]}},"results":{{"bindings":[{",".join(rows)}]}}}}'.encode()
 
@@ -401,7 +401,7 @@ def _to_xml(r: Result) -> bytes:
     parts.append("</head><results>")
     for row in r.rows:
         parts.append("<result>")
-        for v, t in zip(r.vars, row):
+        for v, t in zip(r.vars, row, strict=True):
             if t is None:
                 continue
             parts.append(f'<binding name="{_xml_escape(v)}">')
@@ -502,6 +502,7 @@ def labels(
     engine: Engine = "oxigraph",
     inferred: bool = True,
     with_files: Sequence[Path] = (),
+    store_dir: Path | None = None,
 ) -> dict[str, str]:
     """Return a display label for each IRI among ``terms``: ``rdfs:label``/``skos:prefLabel`` in ``lang``,
     else in English, else an untagged one (IRIs without a label are left out)."""
@@ -516,7 +517,7 @@ def labels(
             + " ".join(Term.uri(i).n3() for i in chunk)
             + f" }} ?s <{RDFS_LABEL}>|<{SKOS_PREFLABEL}> ?l }}"
         )
-        res = _run_raw(text, engine, inferred, with_files, bindings={}, info=policy.analyse(text))
+        res = _run_raw(text, engine, inferred, with_files, bindings={}, info=policy.analyse(text), store_dir=store_dir)
         for row in res.rows:
             s, lab = row
             if s is None or lab is None or lab.kind != "literal":
@@ -525,11 +526,11 @@ def labels(
             key = lab.lang or ""
             if key not in by_lang or lab.value < by_lang[key]:
                 by_lang[key] = lab.value
-    out = {}
-    for s, by_lang in found.items():
+    out: dict[str, str] = {}
+    for subject, by_lang in found.items():
         for key in (lang, "en", ""):
             if key in by_lang:
-                out[s] = by_lang[key]
+                out[subject] = by_lang[key]
                 break
     return out
 
@@ -592,25 +593,32 @@ def _inputs_key(engine: str, inferred: bool, with_files: Sequence[Path]) -> tupl
     return (engine, inferred, str(paths.resource_root()), tuple(stamp))
 
 
-def get_store(inferred: bool = True, with_files: Sequence[Path] = ()) -> pyoxigraph.Store:
-    """Return the pyoxigraph store of the dataset (cached while the input files are unchanged)."""
+def get_store(
+    inferred: bool = True, with_files: Sequence[Path] = (), store_dir: Path | None = None
+) -> pyoxigraph.Store:
+    """Return the pyoxigraph store of the dataset (cached while the input files are unchanged).
+
+    With ``store_dir``, the on-disk store built by ``sco-kg store build`` is opened read-only instead.
+    """
     from sco_kg import store
 
-    key = _inputs_key("oxigraph", inferred, with_files)
+    key = (*_inputs_key("oxigraph", inferred, with_files), str(store_dir) if store_dir else None)
     with _LOCK:
         if key not in _STORES:
-            _STORES[key] = store.open_store(inferred=inferred, with_files=[Path(p) for p in with_files])
+            _STORES[key] = store.open_store(
+                inferred=inferred, with_files=[Path(p) for p in with_files], store_dir=store_dir
+            )
         return _STORES[key]
 
 
 def get_dataset(inferred: bool = True, with_files: Sequence[Path] = ()) -> Dataset:
     """Return the rdflib Dataset (default graph = union of the named graphs), cached like :func:`get_store`."""
-    from sco_kg import load
+    from sco_kg.load import load
 
     key = _inputs_key("rdflib", inferred, with_files)
     with _LOCK:
         if key not in _STORES:
-            _STORES[key] = load.load(inferred=inferred, with_files=[Path(p) for p in with_files])
+            _STORES[key] = load(inferred=inferred, with_files=[Path(p) for p in with_files])
         return _STORES[key]
 
 
@@ -628,9 +636,7 @@ def _syntax_error(exc: BaseException) -> QueryError:
     return QueryError(f"SPARQL syntax error: {msg}")
 
 
-def _eval_oxigraph(
-    store: Any, text: str, info: policy.QueryInfo, max_rows: int | None
-) -> tuple[Result, bool]:
+def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int | None) -> tuple[Result, bool]:
     import pyoxigraph as ox
 
     if info.is_update:
@@ -686,13 +692,13 @@ def _eval_rdflib(
             for sol in res:
                 if max_rows is not None and len(rows) >= max_rows:
                     return Result("SELECT", vars_, tuple(rows), engine="rdflib"), True
-                rows.append(tuple(Term.from_rdflib(t) if t is not None else None for t in sol))  # type: ignore[union-attr]
+                rows.append(tuple(Term.from_rdflib(t) if t is not None else None for t in sol))
             return Result("SELECT", vars_, tuple(rows), engine="rdflib"), False
         triples: list[tuple[Term, Term, Term]] = []
         for tr in res:
             if max_rows is not None and len(triples) >= max_rows:
                 return Result(info.form, triples=tuple(triples), engine="rdflib"), True
-            s, p, o = tr  # type: ignore[misc]
+            s, p, o = tr
             triples.append((Term.from_rdflib(s), Term.from_rdflib(p), Term.from_rdflib(o)))
         return Result(info.form, triples=tuple(triples), engine="rdflib"), False
     except ScoKgError:
@@ -733,7 +739,7 @@ def _with_timeout(fn: Callable[[], _T], timeout: float | None, isolation: Isolat
         raise QueryTimeout(_timeout_message(timeout))
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def _timeout_message(timeout: float) -> str:
@@ -784,7 +790,7 @@ def _in_child(fn: Callable[[], _T], timeout: float) -> _T:
         raise QueryError("the query worker process died without an answer")
     outcome = pickle.loads(b"".join(chunks))
     if outcome[0] == "ok":
-        return outcome[1]  # type: ignore[no-any-return]
+        return outcome[1]
     raise outcome[1](outcome[2])
 
 
@@ -799,13 +805,14 @@ def _run_raw(
     max_rows: int | None = None,
     truncate: bool = False,
     isolation: Isolation = "thread",
+    store_dir: Path | None = None,
 ) -> Result:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     if max_rows is not None and max_rows < 0:
         raise UsageError(f"max_rows must be 0 or more, got {max_rows}")
     if engine == "oxigraph":
-        target: Any = get_store(inferred, with_files)
+        target: Any = get_store(inferred, with_files, store_dir)
         if info.is_update:
             target = _copy_store(target)
         bound = bind_values(text, bindings) if bindings else text
@@ -814,6 +821,8 @@ def _run_raw(
             return _eval_oxigraph(target, bound, info, max_rows)
 
     else:
+        if store_dir is not None:
+            raise UsageError("--store works with the oxigraph engine only")
         ds = get_dataset(inferred, with_files)
         if info.is_update:
             ds = _copy_dataset(ds)
@@ -823,9 +832,7 @@ def _run_raw(
 
     result, overflow = _with_timeout(work, timeout, isolation)
     if overflow and not truncate:
-        raise QueryError(
-            f"the query returned more than {max_rows} rows (the row cap): add LIMIT, or raise --max-rows"
-        )
+        raise QueryError(f"the query returned more than {max_rows} rows (the row cap): add LIMIT, or raise --max-rows")
     ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
     from dataclasses import replace
 
@@ -867,6 +874,7 @@ def run_sparql(
     limits: Limits | None = None,
     allow_update: bool = False,
     bindings: Mapping[str, Term] | None = None,
+    store_dir: Path | None = None,
 ) -> Result:
     """Return the result of any SPARQL text, after the policy check, within the limits.
 
@@ -878,6 +886,7 @@ def run_sparql(
         limits: timeout, row cap and isolation (:class:`Limits` defaults when ``None``).
         allow_update: run an update on an in-memory copy of the dataset (nothing is ever written to disk).
         bindings: values for variables, as RDF terms (bound as VALUES / initBindings).
+        store_dir: read the on-disk Oxigraph store built by ``sco-kg store build`` (oxigraph engine).
 
     Raises:
         QueryRejected: the policy refuses the text (SERVICE, LOAD, remote FROM, update).
@@ -890,6 +899,7 @@ def run_sparql(
     return _run_raw(
         text, engine, inferred, files, dict(bindings or {}), info,
         timeout=limits.timeout, max_rows=limits.max_rows, truncate=limits.truncate, isolation=limits.isolation,
+        store_dir=store_dir,
     )  # fmt: skip
 
 
@@ -900,6 +910,7 @@ def run(
     inferred: bool = True,
     with_files: Sequence[Path | str] = (),
     limits: Limits | None = None,
+    store_dir: Path | None = None,
 ) -> Result:
     """Return the result of the canned query ``name`` with ``params`` (raw strings are type-checked).
 
@@ -912,7 +923,7 @@ def run(
     q = catalog.get(name)
     return run_sparql(
         q.text, engine=engine, inferred=inferred, with_files=with_files, limits=limits,
-        bindings=bind_params(q, params or {}),
+        bindings=bind_params(q, params or {}), store_dir=store_dir,
     )  # fmt: skip
 
 

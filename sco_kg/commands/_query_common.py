@@ -1,0 +1,89 @@
+"""Options and output shared by ``sco-kg query`` and ``sco-kg sparql`` (stdlib only at import time)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sco_kg.commands._common import add_lang_option, add_read_options
+
+if TYPE_CHECKING:
+    from sco_kg.query import Limits, Result
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 100_000
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--format``, the read options, ``--lang``, ``--engine``, ``--timeout`` and ``--max-rows``."""
+    p.add_argument("--format", "-o", metavar="FORMAT", default="table",
+                   choices=RESULT_FORMATS + GRAPH_FORMATS,
+                   help="table (default; labels instead of IRIs), csv, tsv, json, xml (W3C SPARQL results), "
+                   "md; for CONSTRUCT/DESCRIBE: turtle (default), nt, jsonld, trig")  # fmt: skip
+    add_read_options(p)
+    add_lang_option(p)
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
+                   help="SPARQL engine (default: oxigraph, fast; rdflib for comparison)")  # fmt: skip
+    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"stop the query after S seconds (default: {DEFAULT_TIMEOUT:g})")  # fmt: skip
+    p.add_argument("--max-rows", type=_non_negative_int, default=DEFAULT_MAX_ROWS, metavar="N",
+                   help=f"fail when the result has more than N rows (default: {DEFAULT_MAX_ROWS})")  # fmt: skip
+
+
+def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result]) -> int:
+    """Run ``execute(limits)`` (returns a Result), print it in ``args.format``; return the exit code."""
+    from sco_kg import query
+    from sco_kg.errors import UsageError
+
+    limits = query.Limits(timeout=args.timeout, max_rows=args.max_rows)
+    result = execute(limits)
+    fmt = args.format
+    if result.form == "UPDATE":
+        print("update applied to an in-memory copy of the dataset; nothing was written to disk", file=sys.stderr)
+        return 0
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        if fmt == "table":
+            fmt = "turtle"
+        if fmt not in GRAPH_FORMATS:
+            raise UsageError(
+                f"--format {fmt} is for SELECT/ASK results; a {result.form} gives a graph "
+                f"(use {', '.join(GRAPH_FORMATS)})"
+            )
+        sys.stdout.buffer.write(result.serialize(fmt))
+        sys.stdout.flush()
+        return 0
+    if fmt in GRAPH_FORMATS:
+        raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE results (use {', '.join(RESULT_FORMATS)})")
+    if fmt in ("table", "md"):
+        terms = [t for row in result.rows for t in row if t is not None]
+        names = query.labels(terms, args.lang, engine=args.engine, inferred=args.inferred,
+                             with_files=args.with_files, store_dir=args.store_dir)  # fmt: skip
+        print(query.render(result, fmt, names))
+        return 0
+    sys.stdout.buffer.write(result.serialize(fmt))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,64 @@
+"""``sco-kg query NAME``: run a canned query with typed parameters and print the result."""
+
+from __future__ import annotations
+
+import argparse
+
+from sco_kg.commands._query_common import add_run_options, run_and_print
+
+HELP = "run a canned query by name (see 'sco-kg queries')"
+DESCRIPTION = """Run a canned query from queries/NAME.rq.
+
+examples:
+  sco-kg query signatories
+  sco-kg query signatories --lang zh
+  sco-kg query about-resource --param resource=state:uzbekistan --format csv
+  sco-kg query paragraph-assertions --param paragraph=13 --format json
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``query``."""
+    p.add_argument("name", metavar="NAME", help="the query name (file stem in queries/)")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter value (repeatable); see 'sco-kg queries' for each query's parameters")  # fmt: skip
+    add_run_options(p)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """Return ``KEY=VALUE`` items as a dict.
+
+    Raises:
+        UsageError: an item without ``=``, an empty key, or a key given twice.
+    """
+    from sco_kg.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        if key in out:
+            raise UsageError(f"--param {key!r} given twice")
+        out[key] = value
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the canned query and print its result; return the exit code."""
+    from sco_kg import catalog, query
+
+    q = catalog.get(args.name)
+    params = parse_params(args.param)
+    if "lang" in q.params and "lang" not in params:
+        params["lang"] = args.lang  # --lang also selects the language of a label-showing query
+    bindings = query.bind_params(q, params)
+
+    def execute(limits: query.Limits) -> query.Result:
+        return query.run_sparql(
+            q.text, engine=args.engine, inferred=args.inferred, with_files=args.with_files, limits=limits,
+            bindings=bindings, store_dir=args.store_dir,
+        )  # fmt: skip
+
+    return run_and_print(args, execute)
