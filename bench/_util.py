@@ -1,0 +1,132 @@
+"""Helpers shared by the benchmarks: timing of whole processes, statistics, log-log fits, reports.
+
+Every benchmark measures its baseline in the same run, interleaving the commands run by run, so that the
+ratios survive a noisy shared host better than the absolute times do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sco_kg.atomic import atomic_write_text
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Median, minimum and maximum of repeated measurements (seconds)."""
+
+    median: float
+    min: float
+    max: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats:
+        """Return the statistics of ``values`` (at least one)."""
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def ms(self) -> str:
+        """Return ``median (min–max) ms`` for a table."""
+        return f"{self.median * 1e3:.1f} ({self.min * 1e3:.1f}–{self.max * 1e3:.1f}) ms"
+
+
+def time_commands(
+    commands: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str] | None = None, warmup: int = 1
+) -> dict[str, Stats]:
+    """Return the wall-clock statistics of each whole-process command, run ``runs`` times interleaved.
+
+    A command that exits non-zero aborts the benchmark with its stderr (a broken command is not a figure).
+    """
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    full_env = {**os.environ, **(env or {})}
+    for i in range(warmup + runs):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            proc = subprocess.run(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env)
+            elapsed = time.perf_counter() - start
+            if proc.returncode != 0:
+                raise SystemExit(f"{name}: {' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return {name: Stats.of(values) for name, values in samples.items()}
+
+
+def fit_exponent(sizes: Sequence[float], times: Sequence[float]) -> float | None:
+    """Return k of the least-squares fit ``log t = k log size + c`` (None with fewer than two usable points)."""
+    pts = [(math.log(s), math.log(t)) for s, t in zip(sizes, times, strict=True) if s > 0 and t > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    if sxx == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx
+
+
+def environment() -> dict[str, Any]:
+    """Return what the figures depend on: versions, CPU count, date."""
+    from importlib import metadata
+
+    versions = {}
+    for pkg in ("pyoxigraph", "rdflib", "owlrl", "reasonable", "sco-kg"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+    }
+
+
+def sco_kg_command() -> list[str]:
+    """Return the argv prefix that runs the ``sco-kg`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("sco-kg")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("sco-kg")
+    return [found] if found else [sys.executable, "-m", "sco_kg.cli"]
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Return a GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Return ``obj`` with dataclasses and paths turned into JSON values."""
+    if isinstance(obj, Stats):
+        return asdict(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def write_report(path: Path, report: Mapping[str, Any]) -> None:
+    """Write ``report`` as indented JSON to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(to_jsonable(dict(report)), indent=2, ensure_ascii=False) + "\n")
