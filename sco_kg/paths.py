@@ -44,6 +44,11 @@ def queries_dir() -> Path:
     return resource_root() / "queries"
 
 
+def shapes_dir() -> Path:
+    """Return the directory of the SHACL shapes (``shapes/*.ttl``)."""
+    return resource_root() / "shapes"
+
+
 def source_text() -> Path:
     """Return the path of the source document (the news release text)."""
     return data_dir() / SOURCE_TEXT_NAME
