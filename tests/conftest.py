@@ -64,7 +64,7 @@ def source_text() -> str:
 
 @pytest.fixture()
 def data_copy(tmp_path, monkeypatch) -> Path:
-    """A writable copy of ontology/, data/, queries/ and shapes/ used as SCO_KG_ROOT (for deliberately broken data)."""
+    """A writable copy of ontology/, data/, queries/, shapes/ as SCO_KG_ROOT (for deliberately broken data)."""
     root = paths.resource_root()
     for sub in ("ontology", "data", "queries", "shapes"):
         if (root / sub).exists():
