@@ -1,0 +1,140 @@
+"""The CLI read path never imports rdflib or owlrl while the shipped closure is fresh (issue 8).
+
+Each command runs in a fresh interpreter through a small driver that installs an import spy before
+``sco_kg.cli`` is imported: the first import of a watched package is recorded with the sco_kg frames that
+caused it, so a failure names the module and line that imports rdflib eagerly.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sco_kg import catalog
+
+REPO = Path(__file__).resolve().parents[1]
+WATCHED = ("rdflib", "owlrl", "reasonable", "pyshacl", "starlette", "uvicorn", "pandas")
+
+DRIVER = r"""
+import importlib.abc, json, sys, traceback
+WATCHED = set(sys.argv[1].split(","))
+first = {}
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in WATCHED and top not in first:
+            frames = [f for f in traceback.extract_stack()[:-1] if "sco_kg" in f.filename]
+            first[top] = [f"{f.filename.split('sco_kg', 1)[1]}:{f.lineno} ({f.name}): {f.line}" for f in frames]
+        return None
+sys.meta_path.insert(0, Spy())
+from sco_kg.cli import main
+rc = main(sys.argv[2:])
+sys.stdout.flush()
+sys.stderr.write("\nFAST-PATH " + json.dumps({"rc": rc, "imported": first}) + "\n")
+"""
+
+
+def _plain_queries() -> list[str]:
+    """Return the canned queries whose parameters all have defaults (they run without --param)."""
+    try:
+        return [q.name for q in catalog.all_queries() if all(p.default is not None for p in q.params.values())]
+    except Exception:  # a broken catalogue is reported by the catalogue's own tests
+        return []
+
+
+def run_watched(argv: list[str], tmp_path: Path) -> tuple[dict, str]:
+    """Run ``sco-kg argv`` in a fresh interpreter; return the spy's report and the command's stdout."""
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, ",".join(WATCHED), *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    marker = [ln for ln in proc.stderr.splitlines() if ln.startswith("FAST-PATH ")]
+    assert marker, proc.stderr[-2000:]
+    return json.loads(marker[-1][len("FAST-PATH ") :]), proc.stdout
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_closure() -> None:
+    """The read path may reason (and so import rdflib) only when the shipped closure is stale."""
+    from sco_kg import closure
+
+    status = closure.shipped_status()
+    assert status is None, f"the shipped closure is stale ({status}): regenerate it with 'sco-kg reason'"
+
+
+def _check(argv: list[str], tmp_path: Path) -> str:
+    report, out = run_watched(argv, tmp_path)
+    assert report["rc"] == 0, (argv, report)
+    culprits = "; ".join(f"{pkg} imported via {' -> '.join(stack) or 'a non-sco_kg module'}"
+                         for pkg, stack in report["imported"].items())  # fmt: skip
+    assert not report["imported"], f"sco-kg {' '.join(argv)}: {culprits}"
+    return out
+
+
+@pytest.mark.parametrize("name", _plain_queries())
+def test_canned_query_does_not_import_rdflib(name, tmp_path):
+    out = _check(["query", name, "--format", "csv"], tmp_path)
+    assert out.splitlines()[0]  # the CSV header: the query really ran
+
+
+def test_table_output_does_not_import_rdflib(tmp_path):
+    names = _plain_queries()
+    assert names, "no canned query runs without parameters"
+    out = _check(["query", names[0]], tmp_path)
+    assert out.strip()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["stats"],
+        ["queries"],
+        ["--help"],
+        ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv"],
+        ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "json"],
+        ["sparql", "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 5", "--format", "nt"],
+        ["export", "--format", "nq"],
+        ["export", "--format", "ttl", "--graph", "all"],
+        ["export", "--format", "jsonld"],
+    ],
+    ids=lambda a: " ".join(a)[:40],
+)
+def test_read_command_does_not_import_rdflib(argv, tmp_path):
+    out = _check(argv, tmp_path)
+    assert out.strip()
+
+
+def test_sparql_count_is_the_store_size(tmp_path):
+    """The fast path answers from the materialised dataset: the count equals the shipped N-Quads line count."""
+    from sco_kg import paths
+
+    out = _check(["sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "csv"], tmp_path)
+    quads = sum(1 for ln in paths.closure_file().read_text(encoding="utf-8").splitlines() if ln.strip())
+    assert out.splitlines()[1].strip() == str(quads)
+
+
+def test_store_path_does_not_import_rdflib(tmp_path):
+    from sco_kg.cli import main
+
+    db = tmp_path / "kg.db"
+    assert main(["store", "build", str(db), "-q"]) == 0
+    stats = _check(["stats", "--store", str(db)], tmp_path)
+    assert "total" in stats
+    out = _check(["sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "csv", "--store",
+                  str(db)], tmp_path)  # fmt: skip
+    assert int(out.splitlines()[1]) > 1000
+
+
+def test_spy_catches_an_rdflib_import(tmp_path):
+    """The check can fail: a command that needs rdflib (the rdflib engine) is reported, with its sco_kg frames."""
+    report, _ = run_watched(["sparql", "ASK { ?s ?p ?o }", "--engine", "rdflib", "--format", "csv"], tmp_path)
+    assert report["rc"] == 0
+    assert "rdflib" in report["imported"]
+    assert any("query.py" in frame for frame in report["imported"]["rdflib"])
