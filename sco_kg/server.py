@@ -18,10 +18,14 @@ import asyncio
 import concurrent.futures
 import contextlib
 import csv
+import difflib
 import html
 import io
 import json
 import re
+import shutil
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -35,6 +39,7 @@ from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, U
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -426,7 +431,8 @@ def serialize_results(outcome: QueryOutcome, media: str) -> bytes:
         if outcome.kind == "ask":
             return json.dumps({"head": {}, "boolean": outcome.boolean}).encode()
         bindings = [
-            {v: _term_json(t) for v, t in zip(outcome.variables, row) if t is not None} for row in outcome.rows
+            {v: _term_json(t) for v, t in zip(outcome.variables, row, strict=False) if t is not None}
+            for row in outcome.rows
         ]
         body = {"head": {"vars": outcome.variables}, "results": {"bindings": bindings}}
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -440,7 +446,7 @@ def serialize_results(outcome: QueryOutcome, media: str) -> bytes:
             out.append("<results>\n")
             for row in outcome.rows:
                 out.append("<result>")
-                for v, t in zip(outcome.variables, row):
+                for v, t in zip(outcome.variables, row, strict=False):
                     if t is not None:
                         out.append(f'<binding name="{html.escape(v)}">{_term_xml(t)}</binding>')
                 out.append("</result>\n")
@@ -593,8 +599,9 @@ class Site:
             m = _SENTENCE_KEY.search(q.subject.value)
             if q.subject.value.startswith(iri.ID + "sentence/") and m:
                 key = m.group(0)
-                self.sentences[key] = Sentence(key, q.subject.value, int(m.group(1)), int(m.group(2)),
-                                               display_text(q.object.value))
+                self.sentences[key] = Sentence(
+                    key, q.subject.value, int(m.group(1)), int(m.group(2)), display_text(q.object.value)
+                )
         self.paragraphs: dict[int, str] = {}
         for q in store.quads_for_pattern(None, anchor, None, ox.NamedNode(iri.GRAPH_TEXT)):
             if q.subject.value.startswith(iri.ID + "paragraph/"):
@@ -784,65 +791,185 @@ class Site:
 UI: dict[str, dict[str, str]] = {
     "en": {
         "site": "SCO Declaration 2001: knowledge graph",
-        "home": "Home", "text": "Full text", "ontology": "Ontology", "query": "Query", "sparql": "SPARQL",
-        "search": "Search", "search_ph": "names and sentences…", "names": "Names", "types": "Types",
-        "properties": "Properties", "incoming": "Referenced by", "inferred": "inferred", "asserted": "asserted",
-        "source": "Source sentence", "download": "Download", "diagram": "Neighbourhood",
-        "statements": "Statements", "relations": "Relations", "links": "Links to other datasets",
-        "attributes": "Attributes", "description": "Description", "counts": "What is in the graph",
-        "triples": "triples", "graph": "graph", "timeline": "Timeline 1996–2002", "states": "Signatory states",
-        "organizations": "Organizations and bodies", "documents": "Documents", "events": "Events",
-        "concepts": "Principles, aims, fields and threats", "classes": "Classes",
-        "object_props": "Object properties", "data_props": "Data properties", "domain": "domain",
-        "range": "range", "super": "broader", "sub": "narrower", "inverse": "inverse", "run": "Run",
-        "results": "Results", "rows": "rows", "catalogue": "Canned queries", "not_found": "Not found",
-        "no_results": "No results.", "truncated": "Results cut at the row limit.",
+        "home": "Home",
+        "text": "Full text",
+        "ontology": "Ontology",
+        "query": "Query",
+        "sparql": "SPARQL",
+        "search": "Search",
+        "search_ph": "names and sentences…",
+        "names": "Names",
+        "types": "Types",
+        "properties": "Properties",
+        "incoming": "Referenced by",
+        "inferred": "inferred",
+        "asserted": "asserted",
+        "source": "Source sentence",
+        "download": "Download",
+        "diagram": "Neighbourhood",
+        "statements": "Statements",
+        "relations": "Relations",
+        "links": "Links to other datasets",
+        "attributes": "Attributes",
+        "description": "Description",
+        "counts": "What is in the graph",
+        "triples": "triples",
+        "graph": "graph",
+        "timeline": "Timeline 1996–2002",
+        "states": "Signatory states",
+        "organizations": "Organizations and bodies",
+        "documents": "Documents",
+        "events": "Events",
+        "concepts": "Principles, aims, fields and threats",
+        "classes": "Classes",
+        "object_props": "Object properties",
+        "data_props": "Data properties",
+        "domain": "domain",
+        "range": "range",
+        "super": "broader",
+        "sub": "narrower",
+        "inverse": "inverse",
+        "run": "Run",
+        "results": "Results",
+        "rows": "rows",
+        "catalogue": "Canned queries",
+        "not_found": "Not found",
+        "no_results": "No results.",
+        "truncated": "Results cut at the row limit.",
         "about_dataset": "The Declaration on the establishment of the Shanghai Cooperation Organization "
         "(Shanghai, 15 June 2001), as reported by the news release of that day, as linked data: an OWL "
         "ontology, every statement of the text in RDF with the sentence it comes from, and OWL 2 RL inferences.",
-        "entry": "Start here", "metadata": "Dataset description (VoID/DCAT)", "dumps": "Downloads",
-        "in_graph": "in graph", "sentence": "sentence", "params": "Parameters", "language": "Language",
-        "graph_content": "Statements in this graph", "modules": "Modules", "edit": "Edit the query",
+        "entry": "Start here",
+        "metadata": "Dataset description (VoID/DCAT)",
+        "dumps": "Downloads",
+        "in_graph": "in graph",
+        "sentence": "sentence",
+        "params": "Parameters",
+        "language": "Language",
+        "graph_content": "Statements in this graph",
+        "modules": "Modules",
+        "edit": "Edit the query",
     },
     "zh": {
         "site": "2001年上海合作组织宣言：知识图谱",
-        "home": "首页", "text": "全文", "ontology": "本体", "query": "查询", "sparql": "SPARQL",
-        "search": "搜索", "search_ph": "名称和句子…", "names": "名称", "types": "类型", "properties": "属性",
-        "incoming": "被引用", "inferred": "推理", "asserted": "断言", "source": "来源句子", "download": "下载",
-        "diagram": "关系图", "statements": "陈述", "relations": "关系", "links": "外部链接", "attributes": "特征",
-        "description": "说明", "counts": "图谱内容", "triples": "三元组", "graph": "图", "timeline": "时间线 1996–2002",
-        "states": "签署国", "organizations": "组织和机构", "documents": "文件", "events": "事件",
-        "concepts": "原则、宗旨、领域和威胁", "classes": "类", "object_props": "对象属性", "data_props": "数据属性",
-        "domain": "定义域", "range": "值域", "super": "上位", "sub": "下位", "inverse": "逆属性", "run": "运行",
-        "results": "结果", "rows": "行", "catalogue": "预设查询", "not_found": "未找到", "no_results": "没有结果。",
+        "home": "首页",
+        "text": "全文",
+        "ontology": "本体",
+        "query": "查询",
+        "sparql": "SPARQL",
+        "search": "搜索",
+        "search_ph": "名称和句子…",
+        "names": "名称",
+        "types": "类型",
+        "properties": "属性",
+        "incoming": "被引用",
+        "inferred": "推理",
+        "asserted": "断言",
+        "source": "来源句子",
+        "download": "下载",
+        "diagram": "关系图",
+        "statements": "陈述",
+        "relations": "关系",
+        "links": "外部链接",
+        "attributes": "特征",
+        "description": "说明",
+        "counts": "图谱内容",
+        "triples": "三元组",
+        "graph": "图",
+        "timeline": "时间线 1996–2002",
+        "states": "签署国",
+        "organizations": "组织和机构",
+        "documents": "文件",
+        "events": "事件",
+        "concepts": "原则、宗旨、领域和威胁",
+        "classes": "类",
+        "object_props": "对象属性",
+        "data_props": "数据属性",
+        "domain": "定义域",
+        "range": "值域",
+        "super": "上位",
+        "sub": "下位",
+        "inverse": "逆属性",
+        "run": "运行",
+        "results": "结果",
+        "rows": "行",
+        "catalogue": "预设查询",
+        "not_found": "未找到",
+        "no_results": "没有结果。",
         "truncated": "结果已在行数上限处截断。",
         "about_dataset": "以关联数据形式呈现的《上海合作组织成立宣言》（2001年6月15日，上海），"
         "依据当天的新闻稿：OWL本体、文本中的每一陈述及其来源句子，以及OWL 2 RL推理结果。",
-        "entry": "入口", "metadata": "数据集描述（VoID/DCAT）", "dumps": "下载", "in_graph": "所在图",
-        "sentence": "句子", "params": "参数", "language": "语言", "graph_content": "本图中的陈述", "modules": "模块",
+        "entry": "入口",
+        "metadata": "数据集描述（VoID/DCAT）",
+        "dumps": "下载",
+        "in_graph": "所在图",
+        "sentence": "句子",
+        "params": "参数",
+        "language": "语言",
+        "graph_content": "本图中的陈述",
+        "modules": "模块",
         "edit": "编辑查询",
     },
     "ru": {
         "site": "Декларация ШОС 2001 года: граф знаний",
-        "home": "Главная", "text": "Полный текст", "ontology": "Онтология", "query": "Запрос", "sparql": "SPARQL",
-        "search": "Поиск", "search_ph": "названия и предложения…", "names": "Названия", "types": "Типы",
-        "properties": "Свойства", "incoming": "Ссылки на ресурс", "inferred": "выведено", "asserted": "утверждено",
-        "source": "Исходное предложение", "download": "Скачать", "diagram": "Окрестность",
-        "statements": "Утверждения", "relations": "Связи", "links": "Ссылки на другие наборы данных",
-        "attributes": "Атрибуты", "description": "Описание", "counts": "Содержимое графа", "triples": "триплетов",
-        "graph": "граф", "timeline": "Хронология 1996–2002", "states": "Государства-участники",
-        "organizations": "Организации и органы", "documents": "Документы", "events": "События",
-        "concepts": "Принципы, цели, области и угрозы", "classes": "Классы", "object_props": "Объектные свойства",
-        "data_props": "Свойства данных", "domain": "область определения", "range": "область значений",
-        "super": "шире", "sub": "уже", "inverse": "обратное", "run": "Выполнить", "results": "Результаты",
-        "rows": "строк", "catalogue": "Готовые запросы", "not_found": "Не найдено", "no_results": "Нет результатов.",
+        "home": "Главная",
+        "text": "Полный текст",
+        "ontology": "Онтология",
+        "query": "Запрос",
+        "sparql": "SPARQL",
+        "search": "Поиск",
+        "search_ph": "названия и предложения…",
+        "names": "Названия",
+        "types": "Типы",
+        "properties": "Свойства",
+        "incoming": "Ссылки на ресурс",
+        "inferred": "выведено",
+        "asserted": "утверждено",
+        "source": "Исходное предложение",
+        "download": "Скачать",
+        "diagram": "Окрестность",
+        "statements": "Утверждения",
+        "relations": "Связи",
+        "links": "Ссылки на другие наборы данных",
+        "attributes": "Атрибуты",
+        "description": "Описание",
+        "counts": "Содержимое графа",
+        "triples": "триплетов",
+        "graph": "граф",
+        "timeline": "Хронология 1996–2002",
+        "states": "Государства-участники",
+        "organizations": "Организации и органы",
+        "documents": "Документы",
+        "events": "События",
+        "concepts": "Принципы, цели, области и угрозы",
+        "classes": "Классы",
+        "object_props": "Объектные свойства",
+        "data_props": "Свойства данных",
+        "domain": "область определения",
+        "range": "область значений",
+        "super": "шире",
+        "sub": "уже",
+        "inverse": "обратное",
+        "run": "Выполнить",
+        "results": "Результаты",
+        "rows": "строк",
+        "catalogue": "Готовые запросы",
+        "not_found": "Не найдено",
+        "no_results": "Нет результатов.",
         "truncated": "Результаты обрезаны по лимиту строк.",
         "about_dataset": "Декларация о создании Шанхайской организации сотрудничества (Шанхай, 15 июня 2001 г.) "
         "по сообщению информационного агентства того же дня в виде связанных данных: онтология OWL, каждое "
         "утверждение текста в RDF с исходным предложением и выводы OWL 2 RL.",
-        "entry": "С чего начать", "metadata": "Описание набора данных (VoID/DCAT)", "dumps": "Выгрузки",
-        "in_graph": "в графе", "sentence": "предложение", "params": "Параметры", "language": "Язык",
-        "graph_content": "Утверждения этого графа", "modules": "Модули", "edit": "Изменить запрос",
+        "entry": "С чего начать",
+        "metadata": "Описание набора данных (VoID/DCAT)",
+        "dumps": "Выгрузки",
+        "in_graph": "в графе",
+        "sentence": "предложение",
+        "params": "Параметры",
+        "language": "Язык",
+        "graph_content": "Утверждения этого графа",
+        "modules": "Модули",
+        "edit": "Изменить запрос",
     },
 }
 LANG_NAMES = {"en": "English", "zh": "中文", "ru": "Русский"}
@@ -1019,8 +1146,9 @@ def _templates() -> Any:
     return _jinja_env
 
 
-def render(request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None,
-           **context: Any) -> Response:
+def render(
+    request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
     """Return an HTML page rendered from ``sco_kg/templates/<template>`` in the request's language."""
     from markupsafe import Markup
     from starlette.responses import HTMLResponse
@@ -1032,8 +1160,10 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     for code in LANGS:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)]
         switch.append((code, LANG_NAMES[code], here + "?" + urllib.parse.urlencode(params), code == lang))
-    page = _templates().get_template(template).render(
-        ui=UI[lang], lang=lang, link=link, switch=switch, site=_site(request), Markup=Markup, **context
+    page = (
+        _templates()
+        .get_template(template)
+        .render(ui=UI[lang], lang=lang, link=link, switch=switch, site=_site(request), Markup=Markup, **context)
     )
     return HTMLResponse(page, status_code=status, headers={"Content-Language": lang, **(headers or {})})
 
@@ -1106,8 +1236,12 @@ async def answer_query(
         outcome = await run_bounded(
             site,
             lambda deadline: execute_query(
-                site.store, text, default_graphs=default_graphs, named_graphs=named_graphs,
-                deadline=deadline, max_rows=site.config.max_rows,
+                site.store,
+                text,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                deadline=deadline,
+                max_rows=site.config.max_rows,
             ),
         )
         if outcome.kind == "graph":
@@ -1151,11 +1285,25 @@ def service_description(site: Site, endpoint: str) -> list[Any]:
         ox.Triple(dataset, a, n(SD + "Dataset")),
         ox.Triple(dataset, n(SD + "defaultGraph"), default),
         ox.Triple(default, a, n(SD + "Graph")),
-        ox.Triple(default, n(VOID + "triples"), ox.Literal(str(site.total), datatype=n(iri.PREFIXES["xsd"] + "integer"))),
-        ox.Triple(svc, n(RDFS + "label"), ox.Literal("SPARQL endpoint of the SCO Declaration knowledge graph", language="en")),
+        ox.Triple(
+            default, n(VOID + "triples"), ox.Literal(str(site.total), datatype=n(iri.PREFIXES["xsd"] + "integer"))
+        ),
+        ox.Triple(
+            svc, n(RDFS + "label"), ox.Literal("SPARQL endpoint of the SCO Declaration knowledge graph", language="en")
+        ),
     ]
-    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "JSON-LD", "N-Triples", "RDF_XML", "TriG", "N-Quads"):
+    for fmt in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "JSON-LD",
+        "N-Triples",
+        "RDF_XML",
+        "TriG",
+        "N-Quads",
+    ):
         triples.append(ox.Triple(svc, n(SD + "resultFormat"), n("http://www.w3.org/ns/formats/" + fmt)))
     for i, graph in enumerate(sorted(site.graph_counts)):
         node = ox.BlankNode(f"g{i}")
@@ -1195,11 +1343,15 @@ async def sparql(request: Request) -> Response:
             elif media == "application/sparql-update":
                 raise HttpError(403, "SPARQL Update is not allowed: this endpoint is read-only")
             elif not media:
-                raise HttpError(400, "POST needs a Content-Type: application/x-www-form-urlencoded or "
-                                     "application/sparql-query")
+                raise HttpError(
+                    400, "POST needs a Content-Type: application/x-www-form-urlencoded or application/sparql-query"
+                )
             else:
-                raise HttpError(415, f"unsupported Content-Type {media!r}: use application/x-www-form-urlencoded "
-                                     "or application/sparql-query")
+                raise HttpError(
+                    415,
+                    f"unsupported Content-Type {media!r}: use application/x-www-form-urlencoded "
+                    "or application/sparql-query",
+                )
         if _values(pairs, "update"):
             raise HttpError(403, "SPARQL Update is not allowed: this endpoint is read-only")
         queries = _values(pairs, "query")
@@ -1228,9 +1380,10 @@ async def service_description_response(request: Request) -> Response:
         return await query_page(request)
     site = _site(request)
     endpoint = base_url(request) + "sparql"
-    body = site.cached(("sd", endpoint, media),
-                       lambda: serialize_rdf(service_description(site, endpoint), media,
-                                             {"sd": SD, "void": VOID, "rdfs": RDFS}))
+    body = site.cached(
+        ("sd", endpoint, media),
+        lambda: serialize_rdf(service_description(site, endpoint), media, {"sd": SD, "void": VOID, "rdfs": RDFS}),
+    )
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
@@ -1253,8 +1406,13 @@ def term_view(site: Site, link: Linker, term: Any, lang: str) -> dict[str, Any]:
 
     if isinstance(term, ox.NamedNode):
         local = term.value.startswith(iri.BASE)
-        return {"kind": "iri", "href": link.iri(term.value), "text": site.label(term.value, lang),
-                "iri": term.value, "external": not local}
+        return {
+            "kind": "iri",
+            "href": link.iri(term.value),
+            "text": site.label(term.value, lang),
+            "iri": term.value,
+            "external": not local,
+        }
     if isinstance(term, ox.Literal):
         dt = term.datatype.value
         shown_dt = "" if term.language or dt == XSD_STRING else iri.compact(dt)
@@ -1293,8 +1451,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
     """Return everything the resource page shows about ``value``."""
     out_statements = site.statements(value)
     types: dict[str, dict[str, Any]] = {}
-    groups: dict[str, dict[str, dict[str, Any]]] = {"description": {}, "relations": {}, "attributes": {},
-                                                     "links": {}}
+    groups: dict[str, dict[str, dict[str, Any]]] = {"description": {}, "relations": {}, "attributes": {}, "links": {}}
     for st in out_statements:
         p = st.predicate.value
         if p == RDF_TYPE:
@@ -1334,8 +1491,11 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
     if value in site.graph_counts:
         for q in sorted(site.graph_quads(value), key=lambda q: (q.subject.value, q.predicate.value))[:500]:
             graph_content.append(
-                {"s": term_view(site, link, q.subject, lang), "p": term_view(site, link, q.predicate, lang),
-                 "o": term_view(site, link, q.object, lang)}
+                {
+                    "s": term_view(site, link, q.subject, lang),
+                    "p": term_view(site, link, q.predicate, lang),
+                    "o": term_view(site, link, q.object, lang),
+                }
             )
     sentence = next((s for s in site.sentences.values() if s.iri == value), None)
     return {
@@ -1366,11 +1526,20 @@ def text_view(site: Site, link: Linker, lang: str) -> list[dict[str, Any]]:
             if s.graph:
                 for q in sorted(site.graph_quads(s.graph), key=lambda q: (q.subject.value, q.predicate.value)):
                     statements.append(
-                        {"s": term_view(site, link, q.subject, lang), "p": term_view(site, link, q.predicate, lang),
-                         "o": term_view(site, link, q.object, lang)}
+                        {
+                            "s": term_view(site, link, q.subject, lang),
+                            "p": term_view(site, link, q.predicate, lang),
+                            "o": term_view(site, link, q.object, lang),
+                        }
                     )
-            sentences.append({"sentence": s, "href": link.iri(s.iri), "statements": statements,
-                              "graph_href": link.iri(s.graph) if s.graph else ""})
+            sentences.append(
+                {
+                    "sentence": s,
+                    "href": link.iri(s.iri),
+                    "statements": statements,
+                    "graph_href": link.iri(s.graph) if s.graph else "",
+                }
+            )
         out.append({"number": number, "href": link.iri(iri.paragraph(number)), "sentences": sentences})
     return out
 
@@ -1380,8 +1549,9 @@ def _ontology_terms(site: Site, kinds: Sequence[str]) -> list[str]:
 
     found: set[str] = set()
     for kind in kinds:
-        for q in site.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(kind),
-                                             ox.NamedNode(iri.GRAPH_ONTOLOGY)):
+        for q in site.store.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(kind), ox.NamedNode(iri.GRAPH_ONTOLOGY)
+        ):
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(iri.ONTOLOGY):
                 found.add(q.subject.value)
     return sorted(found, key=lambda v: v.lower())
@@ -1431,12 +1601,25 @@ def ontology_view(site: Site, link: Linker, lang: str) -> dict[str, Any]:
 
 HOME_SECTIONS = (
     ("states", [iri.ONTOLOGY + "State"]),
-    ("organizations", [iri.ONTOLOGY + "InternationalOrganization", iri.ONTOLOGY + "StateGrouping",
-                       iri.ONTOLOGY + "OrganizationalBody"]),
+    (
+        "organizations",
+        [
+            iri.ONTOLOGY + "InternationalOrganization",
+            iri.ONTOLOGY + "StateGrouping",
+            iri.ONTOLOGY + "OrganizationalBody",
+        ],
+    ),
     ("documents", [iri.ONTOLOGY + "Document"]),
     ("events", [iri.ONTOLOGY + "Event"]),
-    ("concepts", [iri.ONTOLOGY + "Principle", iri.ONTOLOGY + "Aim", iri.ONTOLOGY + "FieldOfCooperation",
-                  iri.ONTOLOGY + "Threat"]),
+    (
+        "concepts",
+        [
+            iri.ONTOLOGY + "Principle",
+            iri.ONTOLOGY + "Aim",
+            iri.ONTOLOGY + "FieldOfCooperation",
+            iri.ONTOLOGY + "Threat",
+        ],
+    ),
 )
 
 
@@ -1453,12 +1636,18 @@ def home_view(site: Site, link: Linker, lang: str) -> dict[str, Any]:
             members.update(site.instances(c))
         if key == "documents":
             members.discard(iri.NEWS_RELEASE)
-        items = sorted(({"href": link.iri(m), "text": site.label(m, lang)} for m in members),
-                       key=lambda x: x["text"].lower())
+        items = sorted(
+            ({"href": link.iri(m), "text": site.label(m, lang)} for m in members), key=lambda x: x["text"].lower()
+        )
         if items:
             sections.append({"key": key, "title": UI[lang][key], "items": items, "count": len(items)})
-    return {"graphs": sorted(graphs.items()), "total": site.total, "sections": sections,
-            "sentences": len(site.sentences), "assertion_graphs": len(site.graph_sentence)}
+    return {
+        "graphs": sorted(graphs.items()),
+        "total": site.total,
+        "sections": sections,
+        "sentences": len(site.sentences),
+        "assertion_graphs": len(site.graph_sentence),
+    }
 
 
 def search(site: Site, phrase: str, limit: int = 100) -> tuple[list[str], list[Sentence]]:
@@ -1490,3 +1679,820 @@ def suggestions(site: Site, value: str, limit: int = 5) -> list[str]:
     keyed = {v.rsplit("/", 1)[-1]: v for v in candidates}
     close = difflib.get_close_matches(tail, list(keyed), n=limit, cutoff=0.5)
     return [keyed[c] for c in close]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pictures: the timeline is SVG written here; the class and neighbourhood diagrams are Graphviz ``dot``
+# ---------------------------------------------------------------------------------------------------------
+
+
+class DiagramError(ScoKgError):
+    """A diagram cannot be drawn (Graphviz missing or failing)."""
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def timeline_events(site: Site, lang: str) -> list[dict[str, Any]]:
+    """Return the dated events of 1996–2002 in order: IRI, label, year, date (when the day is known)."""
+    rows = site.select(
+        f"SELECT ?e (MIN(STR(?y)) AS ?year) (MIN(STR(?d)) AS ?date) WHERE {{ "
+        f"{{ ?e <{iri.ONTOLOGY}year> ?y }} UNION {{ ?e <{iri.ONTOLOGY}date> ?d }} }} GROUP BY ?e"
+    )
+    events = set(site.instances(iri.ONTOLOGY + "Event"))
+    out = []
+    for e, year, date in rows:
+        if events and e.value not in events:
+            continue
+        text = (date.value if date is not None else "") or (year.value if year is not None else "")
+        m = re.match(r"-?(\d{4})", text)
+        if not m or not 1996 <= int(m.group(1)) <= 2002:
+            continue
+        out.append(
+            {
+                "iri": e.value,
+                "label": site.label(e.value, lang),
+                "year": int(m.group(1)),
+                "date": date.value[:10] if date is not None else "",
+            }
+        )
+    out.sort(key=lambda x: (x["year"], x["date"] or f"{x['year']}-99", x["label"]))
+    return out
+
+
+def timeline_svg(site: Site, link: Linker, lang: str) -> str:
+    """Return the SVG timeline 1996–2002: a year axis down the left, each event a linked dot and label."""
+    events = timeline_events(site, lang)
+    row, top, width = 26, 40, 760
+    height = top + row * max(len(events), 1) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_esc(UI[lang]["timeline"])}" font-family="sans-serif" font-size="13">',
+        f"<title>{_esc(UI[lang]['timeline'])}</title>",
+        f'<text x="10" y="22" font-size="16" font-weight="bold">{_esc(UI[lang]["timeline"])}</text>',
+        f'<line x1="110" y1="{top - 10}" x2="110" y2="{height - 20}" stroke="#556" stroke-width="2"/>',
+    ]
+    last_year = None
+    band = 0
+    for i, ev in enumerate(events):
+        y = top + i * row + row // 2
+        if ev["year"] != last_year:
+            band += 1
+            parts.append(f'<text x="10" y="{y + 5}" font-weight="bold" fill="#124">{ev["year"]}</text>')
+            parts.append(
+                f'<line x1="60" y1="{y - row // 2}" x2="{width - 10}" y2="{y - row // 2}" '
+                'stroke="#ccd" stroke-width="1"/>'
+            )
+            last_year = ev["year"]
+        day = ev["date"][5:] if ev["date"] else ""
+        href = _esc(link.iri(ev["iri"]))
+        parts.append(
+            f'<a xlink:href="{href}" href="{href}" target="_top"><circle cx="110" cy="{y}" r="6" '
+            f'fill="{"#c33" if day else "#36c"}"/>'
+            f'<text x="124" y="{y + 4}">{_esc(day + "  " if day else "")}{_esc(ev["label"])}</text></a>'
+        )
+    if not events:
+        parts.append(f'<text x="124" y="{top + 14}">{_esc(UI[lang]["no_results"])}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _dot_id(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _dot_label(text: str, width: int = 28) -> str:
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [text]
+    return _dot_id("\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")).replace("\n", "\\n")
+
+
+def run_dot(source: str) -> str:
+    """Return the SVG that Graphviz ``dot`` draws for ``source`` (its XML prologue removed).
+
+    Raises:
+        DiagramError: ``dot`` is not installed (Debian package ``graphviz``) or fails.
+    """
+    exe = shutil.which("dot")
+    if exe is None:
+        raise DiagramError("Graphviz 'dot' is not installed (Debian package 'graphviz'): no diagram")
+    try:
+        done = subprocess.run([exe, "-Tsvg"], input=source.encode(), capture_output=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        raise DiagramError("Graphviz 'dot' took more than 30 s") from None
+    if done.returncode != 0:
+        raise DiagramError(f"Graphviz 'dot' failed: {done.stderr.decode(errors='replace').strip()[:200]}")
+    svg = done.stdout.decode("utf-8")
+    return svg[svg.index("<svg") :]
+
+
+def ontology_dot(site: Site, link: Linker, lang: str) -> str:
+    """Return the Graphviz source of the class diagram: sco: classes, subclass arrows, main object properties."""
+    classes = _ontology_terms(site, [OWL + "Class"])
+    known = set(classes)
+    lines = [
+        "digraph ontology {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, nodesep=0.15, ranksep=0.6];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#4a6fa5", fontname="Helvetica",'
+        " fontsize=10];",
+        '  edge [fontname="Helvetica", fontsize=8, color="#667"];',
+    ]
+    for c in classes:
+        lines.append(
+            f"  {_dot_id(c)} [label={_dot_label(site.label(c, lang))}, URL={_dot_id(link.iri(c))}, "
+            f'target="_top", tooltip={_dot_id(iri.compact(c))}];'
+        )
+    for c in classes:
+        for sup in site.objects(c, RDFS + "subClassOf"):
+            if sup in known and sup != c:
+                lines.append(f"  {_dot_id(c)} -> {_dot_id(sup)} [arrowhead=empty];")
+    for p in _ontology_terms(site, [OWL + "ObjectProperty"]):
+        for d in site.objects(p, RDFS + "domain"):
+            for r in site.objects(p, RDFS + "range"):
+                if d in known and r in known:
+                    lines.append(
+                        f"  {_dot_id(d)} -> {_dot_id(r)} [label={_dot_label(site.label(p, lang), 20)}, "
+                        'style=dashed, color="#a55", fontcolor="#a55"];'
+                    )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def neighbourhood_dot(site: Site, link: Linker, value: str, lang: str, limit: int = 40) -> str:
+    """Return the Graphviz source of a resource's neighbourhood: links out and in (inferred ones dashed)."""
+    import pyoxigraph as ox
+
+    lines = [
+        "digraph neighbourhood {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, overlap=false];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fa", color="#7890b0", fontname="Helvetica",'
+        " fontsize=10];",
+        '  edge [fontname="Helvetica", fontsize=8, color="#556"];',
+        f'  {_dot_id(value)} [label={_dot_label(site.label(value, lang))}, fillcolor="#ffe9a8", color="#b08000", '
+        "penwidth=2];",
+    ]
+    nodes = {value}
+    edges: list[tuple[str, str, str, bool]] = []
+    for incoming in (False, True):
+        for st in site.statements(value, incoming=incoming):
+            other = st.subject if incoming else st.object
+            if not isinstance(other, ox.NamedNode) or (st.predicate.value == RDF_TYPE and incoming):
+                continue
+            if st.predicate.value in (OWL + "sameAs",) and not other.value.startswith(iri.BASE):
+                continue
+            s, o = (other.value, value) if incoming else (value, other.value)
+            edges.append((s, st.predicate.value, o, st.inferred))
+    edges.sort(key=lambda e: (e[3], e[1], e[0], e[2]))
+    seen: set[tuple[str, str, str]] = set()
+    for s, p, o, inferred in edges:
+        if (s, p, o) in seen or len(seen) >= limit:
+            continue
+        seen.add((s, p, o))
+        for n in (s, o):
+            if n not in nodes:
+                nodes.add(n)
+                lines.append(
+                    f"  {_dot_id(n)} [label={_dot_label(site.label(n, lang))}, URL={_dot_id(link.iri(n))}, "
+                    f'target="_top", tooltip={_dot_id(iri.compact(n))}];'
+                )
+        style = ', style=dashed, color="#999", fontcolor="#888"' if inferred else ""
+        lines.append(f"  {_dot_id(s)} -> {_dot_id(o)} [label={_dot_label(site.label(p, lang), 22)}{style}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def diagram(site: Site, link: Linker, kind: str, lang: str, value: str = "") -> str:
+    """Return a cached SVG diagram: ``timeline``, ``ontology`` or ``neighbourhood`` (of ``value``)."""
+
+    def make() -> str:
+        if kind == "timeline":
+            return timeline_svg(site, link, lang)
+        if kind == "ontology":
+            return run_dot(ontology_dot(site, link, lang))
+        return run_dot(neighbourhood_dot(site, link, value, lang))
+
+    return site.cached(("svg", kind, value, lang, link.base, str(link.explicit)), make)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Handlers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _linker(request: Request) -> tuple[Linker, str]:
+    lang, explicit = request_lang(request)
+    return Linker(base_url(request), lang, explicit), lang
+
+
+async def home(request: Request) -> Response:
+    """Render the home page: what the dataset is, counts, entry points, timeline, search."""
+    from markupsafe import Markup
+    from starlette.concurrency import run_in_threadpool
+
+    site = _site(request)
+    link, lang = _linker(request)
+    view = await run_in_threadpool(home_view, site, link, lang)
+    svg = await run_in_threadpool(diagram, site, link, "timeline", lang)
+    return render(request, "home.html", view=view, timeline=Markup(svg))
+
+
+async def text_page(request: Request) -> Response:
+    """Render the full text, every sentence anchored (``#p13-s2``) with the statements it backs."""
+    from starlette.concurrency import run_in_threadpool
+
+    site = _site(request)
+    link, lang = _linker(request)
+    paragraphs = await run_in_threadpool(
+        site.cached, ("text", link.base, lang, str(link.explicit)), lambda: text_view(site, link, lang)
+    )
+    return render(request, "text.html", paragraphs=paragraphs)
+
+
+async def search_page(request: Request) -> Response:
+    """Render the search results over names (all languages) and sentence text."""
+    site = _site(request)
+    link, lang = _linker(request)
+    phrase = request.query_params.get("q", "")[:200]
+    values, sentences = search(site, phrase)
+    hits = [{"href": link.iri(v), "text": site.label(v, lang), "compact": iri.compact(v)} for v in values]
+    found = [{"sentence": s, "href": link.url("text#" + s.anchor)} for s in sentences]
+    return render(request, "search.html", phrase=phrase, hits=hits, sentences=found)
+
+
+def _split_extension(path: str) -> tuple[str, str | None]:
+    stem, dot, ext = path.rpartition(".")
+    if dot and (ext in RDF_EXTENSIONS or ext == "html") and "/" not in ext:
+        return stem, ext
+    return path, None
+
+
+async def resource(request: Request) -> Response:
+    """Serve an IRI under the base: its page, or its description in the negotiated RDF format."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import RedirectResponse, Response
+
+    site = _site(request)
+    path = request.path_params["path"]
+    if path == "ontology":
+        return RedirectResponse(base_url(request) + "ontology/", status_code=301)
+    value = path_to_iri(path)
+    ext: str | None = None
+    if value is not None and not site.known(value):
+        stem, ext = _split_extension(path)
+        if ext is not None:
+            value = iri.ONTOLOGY if stem == "ontology/index" else path_to_iri(stem)
+    is_ontology = value in (iri.ONTOLOGY, iri.ONTOLOGY_VERSION)
+    if value is None or not (is_ontology or site.known(value)):
+        return not_found(request, value or path)
+    offered = [HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, TRIG, NQUADS]
+    if ext is not None:
+        media = HTML if ext == "html" else RDF_EXTENSIONS[ext]
+        headers: dict[str, str] = {}
+    else:
+        chosen = negotiate(request.headers.get("accept"), offered, MEDIA_ALIASES)
+        if chosen is None:
+            return plain_error(406, f"{value} is available as {', '.join(offered)}", {"Vary": "Accept"})
+        media = chosen
+        doc = (iri_to_path(value) or "/") + ("index" if is_ontology else "")
+        headers = {
+            "Vary": "Accept",
+            "Content-Location": base_url(request) + doc.lstrip("/") + "." + EXTENSION_OF[media],
+        }
+    doc_base = base_url(request) + ((iri_to_path(value) or "/") + ("index" if is_ontology else "")).lstrip("/")
+    headers["Link"] = ", ".join(f'<{doc_base}.{e}>; rel="alternate"; type="{m}"' for e, m in RDF_EXTENSIONS.items())
+    if media != HTML:
+        body = await run_in_threadpool(site.cached, ("rdf", value, media), lambda: describe(site, value, media))
+        return Response(body, media_type=media, headers=headers)
+    link, lang = _linker(request)
+    if is_ontology:
+        view = await run_in_threadpool(
+            site.cached, ("onto", link.base, lang, str(link.explicit)), lambda: ontology_view(site, link, lang)
+        )
+        try:
+            svg = await run_in_threadpool(diagram, site, link, "ontology", lang)
+        except DiagramError as exc:
+            svg = f"<p class='note'>{_esc(str(exc))}</p>"
+        from markupsafe import Markup
+
+        return render(request, "ontology.html", headers=headers, view=view, diagram=Markup(svg))
+    view = await run_in_threadpool(resource_view, site, link, value, lang)
+    try:
+        svg = await run_in_threadpool(diagram, site, link, "neighbourhood", lang, value)
+    except DiagramError as exc:
+        svg = f"<p class='note'>{_esc(str(exc))}</p>"
+    from markupsafe import Markup
+
+    downloads = [(e.upper() if e != "jsonld" else "JSON-LD", f"{doc_base}.{e}") for e in RDF_EXTENSIONS]
+    return render(request, "resource.html", headers=headers, view=view, diagram=Markup(svg), downloads=downloads)
+
+
+def describe(site: Site, value: str, media: str) -> bytes:
+    """Return the description of ``value`` (or the whole ontology) in an RDF media type, via the exporter."""
+    import pyoxigraph as ox
+
+    from sco_kg import export
+
+    if value in (iri.ONTOLOGY, iri.ONTOLOGY_VERSION):
+        quads = site.graph_quads(iri.GRAPH_ONTOLOGY)
+    else:
+        quads = site.description_quads(value)
+    tmp = ox.Store()
+    tmp.extend(quads)
+    fmt = {TURTLE: "ttl", JSONLD: "jsonld", NTRIPLES: "nt", RDFXML: "xml", TRIG: "trig", NQUADS: "nq"}[media]
+    return export.serialize(export.canonicalize(export.quads_from_store(tmp)), fmt)  # type: ignore[arg-type]
+
+
+def not_found(request: Request, value: str) -> Response:
+    """Return the 404 answer for an unknown IRI: suggestions and the way to search, in HTML or plain text."""
+    site = _site(request)
+    link, lang = _linker(request)
+    close = [
+        {"href": link.iri(v), "text": site.label(v, lang), "compact": iri.compact(v)} for v in suggestions(site, value)
+    ]
+    message = f"no resource {value} in the SCO Declaration graph"
+    if close:
+        message += "; did you mean " + ", ".join(c["compact"] for c in close)
+    return error_page(request, 404, UI[lang]["not_found"], message, suggestions=close)
+
+
+async def diagram_file(request: Request) -> Response:
+    """Serve a picture as ``image/svg+xml``: ``timeline.svg``, ``ontology.svg`` or ``<IRI path>.svg``."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    site = _site(request)
+    link, lang = _linker(request)
+    name = request.path_params["name"]
+    if not name.endswith(".svg"):
+        return not_found(request, name)
+    stem = name[:-4]
+    try:
+        if stem in ("timeline", "ontology"):
+            svg = await run_in_threadpool(diagram, site, link, stem, lang)
+        else:
+            value = path_to_iri(stem)
+            if value is None or not site.known(value):
+                return not_found(request, value or stem)
+            svg = await run_in_threadpool(diagram, site, link, "neighbourhood", lang, value)
+    except DiagramError as exc:
+        return plain_error(503, str(exc))
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
+    return Response(body.encode(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- canned queries -------------------------------------------------------------------------------------
+
+
+def _catalogue() -> Any:
+    from sco_kg import catalog
+
+    return catalog
+
+
+def _query_summary(link: Linker, q: Any) -> dict[str, Any]:
+    params = getattr(q, "params", {}) or {}
+    return {
+        "name": q.name,
+        "summary": getattr(q, "summary", ""),
+        "description": getattr(q, "description", ""),
+        "params": {k: _param_info(v) for k, v in dict(params).items()},
+        "columns": list(getattr(q, "columns", []) or []),
+        "tags": list(getattr(q, "tags", []) or []),
+        "url": link.url("queries/" + q.name),
+        "page": link.url("query", name=q.name),
+    }
+
+
+def _param_info(spec: Any) -> dict[str, Any]:
+    if isinstance(spec, dict):
+        return {k: v for k, v in spec.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    out = {}
+    for key in ("type", "default", "description"):
+        if hasattr(spec, key):
+            out[key] = getattr(spec, key)
+    return out
+
+
+async def queries_index(request: Request) -> Response:
+    """List the canned queries as HTML or JSON (by ``Accept``)."""
+    from starlette.responses import JSONResponse
+
+    link, _ = _linker(request)
+    items = [_query_summary(link, q) for q in _catalogue().all_queries()]
+    media = negotiate(request.headers.get("accept"), [HTML, "application/json"])
+    if media is None:
+        return plain_error(406, "the catalogue is available as text/html or application/json")
+    if media == "application/json":
+        return JSONResponse({"queries": items}, headers={"Vary": "Accept"})
+    return render(request, "queries.html", headers={"Vary": "Accept"}, queries=items)
+
+
+def canned_params(q: Any, pairs: Sequence[tuple[str, str]], prefix: str = "") -> dict[str, str]:
+    """Return the parameters for canned query ``q`` from request pairs (``prefix`` + name), unknown ones kept.
+
+    The UI's ``lang`` is passed on only when the query declares a ``lang`` parameter.
+    """
+    declared = set(dict(getattr(q, "params", {}) or {}))
+    skip = {"format", "run", "name", "query"}
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if prefix:
+            if not key.startswith(prefix):
+                continue
+            key = key[len(prefix) :]
+        elif key in skip or (key == "lang" and "lang" not in declared):
+            continue
+        out[key] = value
+    return out
+
+
+async def run_canned(request: Request, name: str, params: dict[str, str]) -> tuple[Any, QueryOutcome]:
+    """Return the catalogue entry and outcome of canned query ``name`` run with ``params`` (CLI validation)."""
+    from sco_kg import query as query_module
+
+    site = _site(request)
+    q = _catalogue().get(name)
+    bindings = query_module.bind_params(q, params)
+    text = query_module.bind_values(q.text, bindings) if bindings else q.text
+    outcome = await run_bounded(
+        site, lambda deadline: execute_query(site.store, text, deadline=deadline, max_rows=site.config.max_rows)
+    )
+    return q, outcome
+
+
+async def queries_run(request: Request) -> Response:
+    """Run one canned query with ``?param=value``: HTML table, or a SPARQL results format."""
+    from starlette.responses import Response
+
+    name = request.path_params["name"]
+    try:
+        pairs = query_pairs(request.scope.get("query_string", b""))
+        q = _catalogue().get(name)
+        formats = _values(pairs, "format")
+        form = {"SELECT": "select", "ASK": "ask"}.get(policy.analyse(q.text).form, "graph")
+        if not formats and negotiate(request.headers.get("accept"), [HTML, *RESULT_MEDIA], RESULT_ALIASES) == HTML:
+            return await query_page(request, canned=name, params=canned_params(q, pairs))
+        media = choose_media(form, request.headers.get("accept"), formats)
+        _, outcome = await run_canned(request, name, canned_params(q, pairs))
+        if outcome.kind == "graph":
+            body = serialize_rdf(outcome.triples, media, used_prefixes(outcome.triples))
+        else:
+            body = serialize_results(outcome, media)
+    except HttpError as exc:
+        return plain_error(exc.status, exc.message, exc.headers)
+    except ScoKgError as exc:
+        status = 404 if "unknown query" in str(exc).lower() else error_status(exc)
+        return plain_error(status, str(exc))
+    headers = {"Vary": "Accept"}
+    if outcome.truncated:
+        headers["X-SCO-KG-Truncated"] = f"max-rows={_site(request).config.max_rows}"
+    return Response(body, media_type=media, headers=headers)
+
+
+def results_view(site: Site, link: Linker, outcome: QueryOutcome, lang: str) -> dict[str, Any]:
+    """Return a query outcome as a table of term views (SELECT), a boolean (ASK) or triples (CONSTRUCT)."""
+    if outcome.kind == "ask":
+        return {"kind": "ask", "boolean": outcome.boolean}
+    if outcome.kind == "graph":
+        rows = [
+            [
+                term_view(site, link, t.subject, lang),
+                term_view(site, link, t.predicate, lang),
+                term_view(site, link, t.object, lang),
+            ]
+            for t in outcome.triples[:1000]
+        ]
+        return {
+            "kind": "select",
+            "columns": ["subject", "predicate", "object"],
+            "rows": rows,
+            "truncated": outcome.truncated,
+        }
+    rows = [[term_view(site, link, t, lang) if t is not None else None for t in row] for row in outcome.rows]
+    return {"kind": "select", "columns": outcome.variables, "rows": rows, "truncated": outcome.truncated}
+
+
+async def query_page(request: Request, canned: str | None = None, params: dict[str, str] | None = None) -> Response:
+    """Render the query page: catalogue picker, prefilled textarea, parameters, results table, downloads."""
+    site = _site(request)
+    link, lang = _linker(request)
+    pairs: list[tuple[str, str]] = []
+    try:
+        pairs = query_pairs(request.scope.get("query_string", b""))
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype == "application/x-www-form-urlencoded":
+                pairs += query_pairs(await read_body(request))
+    except HttpError as exc:
+        return error_page(request, exc.status, str(exc.status), exc.message)
+    catalogue = _catalogue()
+    entries = [_query_summary(link, q) for q in catalogue.all_queries()]
+    name = canned or next(iter(_values(pairs, "name")), "")
+    text = next(iter(_values(pairs, "query")), "")
+    entry = None
+    error = ""
+    status = 200
+    if name:
+        try:
+            entry = catalogue.get(name)
+        except ScoKgError as exc:
+            error, status = str(exc), 404
+    if params is None:
+        params = canned_params(entry, pairs, prefix="p_") if entry is not None else {}
+    norm = " ".join(text.split())
+    use_canned = entry is not None and (not text or norm == " ".join(entry.text.split()))
+    if entry is not None and not text:
+        text = entry.text
+    run = canned is not None or bool(_values(pairs, "run")) or (bool(text) and not name)
+    results = None
+    downloads: list[tuple[str, str]] = []
+    if run and text and not error:
+        try:
+            if use_canned:
+                _, outcome = await run_canned(request, name, params)
+                kind = {"SELECT": "select", "ASK": "ask"}.get(policy.analyse(entry.text).form, "graph")
+                base = f"queries/{name}"
+                extra = dict(params)
+            else:
+                info = policy.analyse(text)
+                if info.is_update:
+                    raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
+                policy.check(text)
+                kind = {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph")
+                outcome = await run_bounded(
+                    site,
+                    lambda deadline: execute_query(site.store, text, deadline=deadline, max_rows=site.config.max_rows),
+                )
+                base, extra = "sparql", {"query": text}
+            results = results_view(site, link, outcome, lang)
+            names = ["json", "xml", "csv", "tsv"] if kind != "graph" else ["turtle", "json-ld", "nt", "xml"]
+            downloads = [
+                (n, base_url(request) + base + "?" + urllib.parse.urlencode({**extra, "format": n})) for n in names
+            ]
+        except ScoKgError as exc:
+            error, status = str(exc), error_status(exc)
+    declared = {}
+    if entry is not None:
+        for key, spec in dict(getattr(entry, "params", {}) or {}).items():
+            info_p = _param_info(spec)
+            declared[key] = {"value": params.get(key, str(info_p.get("default", "") or "")), **info_p}
+    return render(
+        request,
+        "query.html",
+        status=status,
+        entries=entries,
+        name=name,
+        text=text,
+        error=error,
+        results=results,
+        downloads=downloads,
+        params=declared,
+        summary=getattr(entry, "summary", "") if entry is not None else "",
+    )
+
+
+# --- dataset metadata and dumps ---------------------------------------------------------------------------
+
+DUMP_FORMATS = {"ttl": "ttl", "jsonld": "jsonld", "nq": "nq", "nt": "nt", "trig": "trig", "rdf": "xml"}
+DUMP_MEDIA = {"ttl": TURTLE, "jsonld": JSONLD, "nq": NQUADS, "nt": NTRIPLES, "trig": TRIG, "rdf": RDFXML}
+EXAMPLE_RESOURCES = (
+    iri.ID + "state/kazakhstan",
+    iri.SCO_ORG,
+    iri.DECLARATION,
+    iri.ID + "event/signing-declaration-2001",
+)
+
+
+def void_triples(site: Site, base: str) -> list[Any]:
+    """Return the VoID + DCAT description of the dataset: licence, counts per graph and class, dumps, endpoint."""
+    import pyoxigraph as ox
+
+    def n(v: str) -> ox.NamedNode:
+        return ox.NamedNode(v)
+
+    def integer(v: int) -> ox.Literal:
+        return ox.Literal(str(v), datatype=n(iri.PREFIXES["xsd"] + "integer"))
+
+    a = n(RDF_TYPE)
+    ds = n(DATASET_IRI)
+    out = [
+        ox.Triple(ds, a, n(VOID + "Dataset")),
+        ox.Triple(ds, a, n(DCAT + "Dataset")),
+        ox.Triple(ds, n(DCTERMS + "title"), ox.Literal("SCO Declaration 2001 knowledge graph", language="en")),
+        ox.Triple(ds, n(DCTERMS + "description"), ox.Literal(UI["en"]["about_dataset"], language="en")),
+        ox.Triple(ds, n(DCTERMS + "license"), n(LICENSE)),
+        ox.Triple(ds, n(DCTERMS + "source"), n(iri.NEWS_RELEASE)),
+        ox.Triple(ds, n(DCTERMS + "subject"), n(iri.DECLARATION)),
+        ox.Triple(ds, n(VOID + "triples"), integer(site.total)),
+        ox.Triple(ds, n(VOID + "sparqlEndpoint"), n(base + "sparql")),
+        ox.Triple(ds, n(VOID + "uriSpace"), ox.Literal(iri.BASE)),
+        ox.Triple(ds, n(VOID + "rootResource"), n(iri.DECLARATION)),
+        ox.Triple(ds, n(VOID + "vocabulary"), n(iri.ONTOLOGY)),
+        ox.Triple(ds, n(DCAT + "landingPage"), n(base)),
+        ox.Triple(ds, n(DCTERMS + "language"), ox.Literal("en")),
+    ]
+    for example in EXAMPLE_RESOURCES:
+        if site.known(example):
+            out.append(ox.Triple(ds, n(VOID + "exampleResource"), n(example)))
+    for ext, media in DUMP_MEDIA.items():
+        url = n(f"{base}dumps/sco-kg.{ext}")
+        dist = ox.BlankNode(f"dist-{ext}")
+        out += [
+            ox.Triple(ds, n(VOID + "dataDump"), url),
+            ox.Triple(ds, n(DCAT + "distribution"), dist),
+            ox.Triple(dist, a, n(DCAT + "Distribution")),
+            ox.Triple(dist, n(DCAT + "downloadURL"), url),
+            ox.Triple(dist, n(DCAT + "mediaType"), ox.Literal(media)),
+            ox.Triple(dist, n(DCTERMS + "license"), n(LICENSE)),
+        ]
+    service = ox.BlankNode("endpoint")
+    out += [
+        ox.Triple(ds, n(DCAT + "distribution"), service),
+        ox.Triple(service, a, n(DCAT + "DataService")),
+        ox.Triple(service, n(DCAT + "endpointURL"), n(base + "sparql")),
+        ox.Triple(service, n(DCTERMS + "conformsTo"), n("https://www.w3.org/TR/sparql11-protocol/")),
+    ]
+    for i, (graph, count) in enumerate(sorted(site.graph_counts.items())):
+        sub = ox.BlankNode(f"graph-{i}")
+        out += [
+            ox.Triple(ds, n(VOID + "subset"), sub),
+            ox.Triple(sub, a, n(VOID + "Dataset")),
+            ox.Triple(sub, n(SD + "name"), n(graph)),
+            ox.Triple(sub, n(VOID + "triples"), integer(count)),
+        ]
+    rows = site.select(
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} "
+        f"FILTER(?g != <{iri.GRAPH_ONTOLOGY}> && isIRI(?c)) }} GROUP BY ?c ORDER BY ?c"
+    )
+    for i, (cls, count) in enumerate(rows):
+        part = ox.BlankNode(f"class-{i}")
+        out += [
+            ox.Triple(ds, n(VOID + "classPartition"), part),
+            ox.Triple(part, n(VOID + "class"), cls),
+            ox.Triple(part, n(VOID + "entities"), integer(int(count.value))),
+        ]
+    return out
+
+
+async def void(request: Request) -> Response:
+    """Serve the VoID + DCAT description (Turtle by default; JSON-LD, N-Triples, RDF/XML by ``Accept``)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    site = _site(request)
+    offered = [TURTLE, JSONLD, NTRIPLES, RDFXML]
+    media = negotiate(request.headers.get("accept"), offered, GRAPH_ALIASES)
+    if media is None:
+        return plain_error(406, f"the dataset description is available as {', '.join(offered)}")
+    base = base_url(request)
+    prefixes = {
+        "void": VOID,
+        "dcat": DCAT,
+        "dcterms": DCTERMS,
+        "sd": SD,
+        **{k: iri.PREFIXES[k] for k in ("sco", "scog", "ag", "state", "document", "organization", "event")},
+    }
+    body = await run_in_threadpool(
+        site.cached, ("void", base, media), lambda: serialize_rdf(void_triples(site, base), media, prefixes)
+    )
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def dump_bytes(site: Site, ext: str) -> bytes:
+    """Return the whole dataset the server holds, serialised by the exporter (cached)."""
+    from sco_kg import export
+
+    def make() -> bytes:
+        quads = export.canonicalize(export.quads_from_store(site.store))
+        return export.serialize(quads, DUMP_FORMATS[ext])  # type: ignore[arg-type]
+
+    return site.cached(("dump", ext), make)
+
+
+async def dumps(request: Request) -> Response:
+    """Serve ``/dumps/sco-kg.<ext>`` for every export format."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    name = request.path_params["name"]
+    stem, _, ext = name.rpartition(".")
+    if stem != "sco-kg" or ext not in DUMP_FORMATS:
+        return error_page(request, 404, "404", f"no dump {name}: use sco-kg.{{{','.join(DUMP_FORMATS)}}}")
+    body = await run_in_threadpool(dump_bytes, _site(request), ext)
+    return Response(
+        body, media_type=DUMP_MEDIA[ext], headers={"Content-Disposition": f'inline; filename="sco-kg.{ext}"'}
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Middleware: limits, CORS, security headers, request log
+# ---------------------------------------------------------------------------------------------------------
+
+CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Accept, Content-Type"),
+    (b"access-control-expose-headers", b"Content-Location, Link, Vary, X-SCO-KG-Truncated"),
+]
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    ),
+]
+
+
+class ServerMiddleware:
+    """A pure ASGI middleware: 414 on long query strings, CORS ``*`` (never credentials), headers, logging."""
+
+    def __init__(self, app: Any, config: ServerConfig) -> None:
+        """Wrap ``app`` with the limits and logging of ``config``."""
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        """Handle one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status_box = [0]
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_box[0] = message["status"]
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in CORS_HEADERS + SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        try:
+            if len(scope.get("query_string", b"")) > self.config.max_query_string:
+                from starlette.responses import PlainTextResponse
+
+                response = PlainTextResponse(
+                    f"query string over {self.config.max_query_string} bytes: POST the query instead\n",
+                    status_code=414,
+                )
+                await response(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        finally:
+            if not self.config.quiet:
+                ms = (time.perf_counter() - start) * 1000
+                path = scope.get("path", "")
+                print(
+                    f"{scope.get('method', '-')} {path} {status_box[0] or '-'} {ms:.1f}ms", file=sys.stderr, flush=True
+                )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpError)
+    return error_page(request, exc.status, str(exc.status), exc.message)
+
+
+async def _project_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScoKgError)
+    status = error_status(exc)
+    return error_page(request, status, str(status), str(exc))
+
+
+def create_app(store: ox.Store, config: ServerConfig | None = None) -> Starlette:
+    """Return the Starlette app serving ``store``.
+
+    Args:
+        store: the pyoxigraph store (asserted, or asserted + ``scog:inferred``); read, never written.
+        config: base URL, limits and logging (defaults: the request's own base URL, 10 s, 10,000 rows).
+    """
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    config = config or ServerConfig()
+    routes = [
+        Route("/", home, methods=["GET", "HEAD"]),
+        Route("/sparql", sparql, methods=["GET", "HEAD", "POST", "OPTIONS"]),
+        Route("/queries", queries_index, methods=["GET", "HEAD"]),
+        Route("/queries/{name}", queries_run, methods=["GET", "HEAD"]),
+        Route("/query", query_page, methods=["GET", "HEAD", "POST"]),
+        Route("/search", search_page, methods=["GET", "HEAD"]),
+        Route("/text", text_page, methods=["GET", "HEAD"]),
+        Route("/.well-known/void", void, methods=["GET", "HEAD"]),
+        Route("/dumps/{name}", dumps, methods=["GET", "HEAD"]),
+        Route("/diagrams/{name:path}", diagram_file, methods=["GET", "HEAD"]),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+        Route("/{path:path}", resource, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(ServerMiddleware, config=config)],
+        exception_handlers={HttpError: _http_error, ScoKgError: _project_error},
+    )
+    app.state.site = Site(store, config)
+    return app
