@@ -1,0 +1,172 @@
+"""Smoke runs of the benchmarks at their smallest size, and the corpus generator's guarantees (issue 8).
+
+The benchmarks themselves are not part of the test run; these tests only check that each one runs from a
+clean checkout and reports the structure bench/README.md documents (never the times).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sco_kg import catalog, iri
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_BASE = "https://w3id.org/sco-kg/bench/"
+NIF = iri.PREFIXES["nif"]
+
+
+def run_module(module: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module args`` from the repository root; fail with its stderr when it fails."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory) -> dict[int, Path]:
+    """Corpora of 1 and 3 documents, and a second copy of the 3-document one."""
+    d = tmp_path_factory.mktemp("corpora")
+    out = {}
+    for n, name in ((1, "c1.nq"), (3, "c3.nq"), (3, "c3-again.nq")):
+        run_module("bench.corpus", str(n), "-o", str(d / name))
+        out[n if name != "c3-again.nq" else -3] = d / name
+    return out
+
+
+def _store(path: Path) -> ox.Store:
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def test_corpus_is_deterministic_and_grows_by_prefix(corpora):
+    one, three = corpora[1].read_bytes(), corpora[3].read_bytes()
+    assert corpora[-3].read_bytes() == three  # same seed, same bytes
+    assert three.startswith(one) and len(three) > len(one)  # bigger N ⊇ smaller N, line for line
+
+
+def test_corpus_seed_changes_the_documents(corpora, tmp_path):
+    other = tmp_path / "seed.nq"
+    run_module("bench.corpus", "1", "-o", str(other), "--seed", "7", "--no-ontology")
+    text = other.read_text(encoding="utf-8")
+    assert str(iri.GRAPH_ONTOLOGY) not in text
+    assert text not in corpora[1].read_text(encoding="utf-8")
+
+
+def test_corpus_never_collides_with_the_real_data(corpora):
+    store = _store(corpora[3])
+    for q in store:
+        g = q.graph_name.value
+        assert g == iri.GRAPH_ONTOLOGY or g.startswith(BENCH_BASE), g
+        if g != iri.GRAPH_ONTOLOGY and isinstance(q.subject, ox.NamedNode):
+            assert q.subject.value.startswith(BENCH_BASE), q
+
+
+def test_corpus_uses_only_declared_ontology_terms(corpora):
+    store = _store(corpora[3])
+    declared = {
+        r["t"].value
+        for r in store.query(
+            f"SELECT DISTINCT ?t WHERE {{ GRAPH <{iri.GRAPH_ONTOLOGY}> {{ ?t a ?k }} }}"
+        )
+    }
+    used = set()
+    for q in store:
+        if q.graph_name.value == iri.GRAPH_ONTOLOGY:
+            continue
+        for t in (q.predicate, q.object):
+            if isinstance(t, ox.NamedNode) and t.value.startswith(iri.ONTOLOGY):
+                used.add(t.value)
+    assert used and used <= declared, sorted(used - declared)
+
+
+def test_corpus_shape_per_document(corpora):
+    store = _store(corpora[3])
+
+    def count(pattern: str) -> int:
+        return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))["n"].value)
+
+    sco, prov = iri.ONTOLOGY, iri.PREFIXES["prov"]
+    assert count(f"GRAPH ?g {{ ?d a <{sco}Declaration> }}") == 3
+    assert count(f"GRAPH ?g {{ ?c a <{NIF}Context> }}") == 3
+    assert count(f"GRAPH ?g {{ ?s a <{NIF}Sentence> }}") >= 3 * 8
+    # Every assertion graph has provenance pointing at a sentence of the text layer.
+    graphs = {g.value for g in store.named_graphs() if g.value.startswith(BENCH_BASE + "graph/assertion/")}
+    derived = {
+        r["g"].value: r["s"].value
+        for r in store.query(f"SELECT ?g ?s WHERE {{ GRAPH ?p {{ ?g <{prov}wasDerivedFrom> ?s }} }}")
+    }
+    assert graphs and set(derived) == graphs
+    sentences = {r["s"].value for r in store.query(f"SELECT ?s WHERE {{ GRAPH ?t {{ ?s a <{NIF}Sentence> }} }}")}
+    assert set(derived.values()) <= sentences
+
+
+def test_corpus_offsets_point_into_the_text(corpora):
+    store = _store(corpora[3])
+    rows = store.query(
+        f"SELECT ?x ?b ?e ?a ?str WHERE {{ GRAPH ?g {{ ?x <{NIF}referenceContext> ?c ; <{NIF}beginIndex> ?b ; "
+        f"<{NIF}endIndex> ?e ; <{NIF}anchorOf> ?a . ?c <{NIF}isString> ?str }} }}"
+    )
+    checked = defaultdict(int)
+    for r in rows:
+        text = r["str"].value
+        assert text[int(r["b"].value) : int(r["e"].value)] == r["a"].value, r["x"]
+        checked[r["str"].value[:20]] += 1
+    assert len(checked) == 3 and min(checked.values()) > 10
+
+
+def test_corpus_bad_arguments_fail_cleanly(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.corpus", "-1", "-o", str(tmp_path / "x.nq")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "n must be >= 0" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.nq").exists()
+
+
+def test_scale_smoke(tmp_path):
+    report_file = tmp_path / "scale.json"
+    proc = run_module(
+        "bench.scale", "--max-n", "1", "--repeat", "1", "--work", str(tmp_path / "work"), "--json", str(report_file)
+    )
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "scale" and report["environment"]["versions"]["pyoxigraph"]
+    (size,) = report["sizes"]
+    assert size["n"] == 1 and size["corpus_quads"] > 1000
+    for step in ("generate", "load", "store-build", "materialise", "queries", "export"):
+        assert size[step]["peak_rss_mib"] > 0, step
+    assert size["load"]["quads"] == size["corpus_quads"]
+    assert size["materialise"]["inferred"] > 0
+    assert size["materialise"]["quads"] > size["corpus_quads"]
+    assert size["export"]["nq_bytes"] > 0 and size["export"]["ttl_bytes"] > 0
+    assert set(size["queries"]["queries"]) == set(catalog.names())
+    timed = [q for q in size["queries"]["queries"].values() if "median" in q]
+    assert timed and all(q["rows"] >= 0 and q["min"] <= q["median"] <= q["max"] for q in timed)
+    assert "materialise" in report["exponents"]  # None with a single size
+    assert re.search(r"^\| load, in-memory", proc.stdout, re.M)  # the Markdown table
+    assert not (tmp_path / "work" / "corpus-1.nq").exists()  # corpora removed without --keep
+
+
+def test_cli_query_smoke(tmp_path):
+    report_file = tmp_path / "cli.json"
+    proc = run_module("bench.cli_query", "--runs", "1", "--json", str(report_file))
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["query"] in catalog.names() and report["rows"] >= 0
+    names = set(report["stats"])
+    assert {"python -c pass", "bare pyoxigraph script", "plain rdflib path", f"sco-kg query {report['query']}"} <= names
+    for s in report["stats"].values():
+        assert s["runs"] == 1 and s["min"] <= s["median"] <= s["max"]
+    assert report["ratio_to_floor"]["python -c pass"] == 1.0
+    assert "× python -c pass" in proc.stdout and "target ≤ 3.0×" in proc.stdout
