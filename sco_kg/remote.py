@@ -1,0 +1,744 @@
+"""Talk to a remote SPARQL 1.1 store: run queries there (SPARQLWrapper) and push the dataset into it.
+
+This module owns the client side of the SPARQL 1.1 Protocol and the Graph Store HTTP Protocol:
+
+* :func:`run_sparql` sends a query through **SPARQLWrapper** and returns the same :class:`sco_kg.query.Result`
+  as a local run, so every output format of ``sco-kg query``/``sparql`` works unchanged with ``--endpoint``.
+  The policy of :mod:`sco_kg.policy` applies as locally (no SERVICE unless allowed, no update).
+* :func:`push` loads quads into a store, one named graph at a time, through the Graph Store HTTP Protocol
+  (PUT/POST of N-Triples), falling back to SPARQL 1.1 Update ``INSERT DATA`` when the store has no Graph Store
+  endpoint; in batches (a blank node's triples always travel together); then it counts the triples of each
+  graph on the remote side and compares.
+
+Every request names the project in its User-Agent, has a timeout, and is retried with exponential backoff
+(honouring ``Retry-After``) on 429 and 503. Everything that goes wrong becomes one :class:`RemoteError` line:
+unreachable, an error status (with the first line of the server's message), HTML instead of results, an empty
+200. Credentials come from the environment (``--password-env``/``--token-env``), never from argv, and are
+never printed. This module does not import rdflib.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import math
+import os
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sco_kg import __version__, iri, policy
+from sco_kg.errors import RemoteError, UsageError
+
+if TYPE_CHECKING:
+    from sco_kg.export import Quad
+    from sco_kg.query import Result
+    from sco_kg.query import Term as QTerm
+
+USER_AGENT = f"sco-kg/{__version__} (https://w3id.org/sco-kg/; SPARQLWrapper)"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 1.0
+MAX_RETRY_AFTER = 60.0
+DEFAULT_BATCH = 5000
+RETRY_STATUSES = frozenset({429, 503})
+
+SPARQL_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+
+
+# --------------------------------------------------------------------------------------------- auth
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Credentials for a store: HTTP Basic (``user`` + ``password``) or a bearer ``token``."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    def header(self) -> str | None:
+        """Return the value of the ``Authorization`` header, or ``None``."""
+        if self.token:
+            return f"Bearer {self.token}"
+        if self.user is not None:
+            raw = f"{self.user}:{self.password or ''}".encode()
+            return "Basic " + base64.b64encode(raw).decode("ascii")
+        return None
+
+
+def auth_from_env(
+    user: str | None = None, password_env: str | None = None, token_env: str | None = None
+) -> Auth | None:
+    """Return the credentials named on the command line, reading secrets from environment variables.
+
+    Raises:
+        UsageError: both a user and a token, a password without a user, or a variable that is not set.
+    """
+    if token_env and (user or password_env):
+        raise UsageError("give either --user/--password-env or --token-env, not both")
+    if password_env and not user:
+        raise UsageError("--password-env needs --user")
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
+        return Auth(token=token)
+    if user:
+        password = ""
+        if password_env:
+            if password_env not in os.environ:
+                raise UsageError(f"--password-env {password_env}: the environment variable is not set")
+            password = os.environ[password_env]
+        return Auth(user=user, password=password)
+    return None
+
+
+# ------------------------------------------------------------------------------------------ errors
+
+
+def _first_line(body: bytes | str | None, limit: int = 200) -> str:
+    if body is None:
+        return ""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if _looks_like_html(text):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+        text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+    line = " ".join(text.split())
+    return line[:limit] + ("…" if len(line) > limit else "")
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html")) or "<html" in head or "<body" in head
+
+
+def _status_error(where: str, code: int, body: bytes | str | None) -> RemoteError:
+    reasons = {
+        400: "bad request (the store rejected the query or data)",
+        401: "unauthorized (check --user/--password-env or --token-env)",
+        403: "forbidden (the store refuses this operation: read-only endpoint?)",
+        404: "not found (check the URL)",
+        405: "method not allowed",
+        413: "request too large (try a smaller --batch-size)",
+        415: "unsupported media type",
+        429: "too many requests",
+        500: "internal server error",
+        502: "bad gateway",
+        503: "service unavailable",
+        504: "gateway timeout",
+    }
+    detail = _first_line(body)
+    reason = reasons.get(code, "error status")
+    return RemoteError(f"{where}: HTTP {code} {reason}" + (f": {detail}" if detail else ""))
+
+
+def _network_error(where: str, exc: BaseException, timeout: float) -> RemoteError:
+    reason: Any = getattr(exc, "reason", exc)
+    if isinstance(reason, (socket.timeout, TimeoutError)) or isinstance(exc, (socket.timeout, TimeoutError)):
+        return RemoteError(f"{where}: no answer within {timeout:g} s (timeout; raise --remote-timeout?)")
+    if isinstance(reason, ConnectionRefusedError):
+        return RemoteError(f"{where}: unreachable (connection refused: is the store running on that port?)")
+    if isinstance(reason, socket.gaierror):
+        return RemoteError(f"{where}: unreachable (unknown host)")
+    text = " ".join(str(reason).split()) or type(reason).__name__
+    return RemoteError(f"{where}: unreachable ({text})")
+
+
+def _retry_delay(attempt: int, backoff: float, headers: Any) -> float:
+    """Return how long to wait before retry ``attempt`` (0-based): ``Retry-After`` or exponential backoff."""
+    value = headers.get("Retry-After") if headers is not None else None
+    if value is not None:
+        try:
+            return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        except ValueError:
+            pass  # an HTTP date: fall back to our own schedule
+    return backoff * (2**attempt)
+
+
+def _with_retries(
+    where: str,
+    call: Callable[[], _Response],
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> _Response:
+    """Return ``call()``, retried on 429/503 with backoff; map every failure to one :class:`RemoteError`."""
+    from SPARQLWrapper import SPARQLExceptions
+
+    codes = {
+        SPARQLExceptions.QueryBadFormed: 400,
+        SPARQLExceptions.Unauthorized: 401,
+        SPARQLExceptions.EndPointNotFound: 404,
+        SPARQLExceptions.URITooLong: 414,
+        SPARQLExceptions.EndPointInternalError: 500,
+    }
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except urllib.error.HTTPError as exc:
+            body = None
+            with contextlib.suppress(OSError):
+                body = exc.read()
+            if exc.code in RETRY_STATUSES and attempt < retries:
+                time.sleep(_retry_delay(attempt, backoff, exc.headers))
+                attempt += 1
+                continue
+            if exc.code in RETRY_STATUSES:
+                err = _status_error(where, exc.code, body)
+                raise RemoteError(f"{err} (gave up after {retries} retries)") from None
+            raise _status_error(where, exc.code, body) from None
+        except SPARQLExceptions.SPARQLWrapperException as exc:
+            code = codes.get(type(exc), 0)
+            raise _status_error(where, code, getattr(exc, "response", None)) from None
+        except (urllib.error.URLError, OSError, http_client_errors()) as exc:
+            raise _network_error(where, exc, timeout) from None
+
+
+def http_client_errors() -> type[Exception]:
+    """Return the base class of ``http.client``'s protocol errors (a server that hangs up mid-answer)."""
+    import http.client
+
+    return http.client.HTTPException
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+# ------------------------------------------------------------------------------------------ queries
+
+
+def _sparqlwrapper(endpoint: str, timeout: float, auth: Auth | None, update_endpoint: str | None = None) -> Any:
+    from SPARQLWrapper import POST, SPARQLWrapper
+
+    sw = SPARQLWrapper(endpoint, updateEndpoint=update_endpoint, agent=USER_AGENT)
+    sw.setMethod(POST)
+    sw.setOnlyConneg(True)  # no non-standard format=/output= parameters
+    sw.setTimeout(max(1, math.ceil(timeout)))  # SPARQLWrapper takes whole seconds; 0 would mean "none"
+    header = auth.header() if auth else None
+    if header:
+        sw.addCustomHttpHeader("Authorization", header)
+    return sw
+
+
+def _check_endpoint(endpoint: str) -> None:
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--endpoint {endpoint!r}: expected an http:// or https:// URL of a SPARQL endpoint")
+
+
+def _send_query(
+    endpoint: str, text: str, accept: str, timeout: float, retries: int, backoff: float, auth: Auth | None
+) -> _Response:
+    """Return the raw answer of the endpoint to a query, sent through SPARQLWrapper."""
+
+    def call() -> _Response:
+        sw = _sparqlwrapper(endpoint, timeout, auth)
+        sw.setQuery(text)
+        sw.addCustomHttpHeader("Accept", accept)
+        result = sw.query()
+        response = result.response
+        body = response.read()
+        return _Response(response.getcode() or 200, response.headers.get("Content-Type", ""), body)
+
+    return _with_retries(endpoint, call, timeout, retries, backoff)
+
+
+def _check_answer(endpoint: str, answer: _Response, expected: str) -> str:
+    """Return the body as text after refusing an empty or HTML answer."""
+    if not answer.body.strip():
+        raise RemoteError(f"{endpoint}: answered HTTP {answer.status} with an empty body instead of {expected}")
+    ctype = answer.content_type.split(";")[0].strip().lower()
+    text = answer.body.decode("utf-8", "replace")
+    if ctype in ("text/html", "application/xhtml+xml") or _looks_like_html(text):
+        detail = _first_line(text)
+        raise RemoteError(
+            f"{endpoint}: answered an HTML page instead of {expected} (is this the SPARQL endpoint URL?)"
+            + (f": {detail}" if detail else "")
+        )
+    return text
+
+
+def _term(binding: Mapping[str, Any]) -> QTerm:
+    from sco_kg.query import Term as QTerm
+
+    kind = binding.get("type")
+    value = binding.get("value")
+    if not isinstance(value, str):
+        raise ValueError("a binding without a string value")
+    if kind == "uri":
+        return QTerm.uri(value)
+    if kind == "bnode":
+        return QTerm("bnode", value)
+    if kind in ("literal", "typed-literal"):
+        return QTerm.literal(value, binding.get("datatype"), binding.get("xml:lang"))
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def parse_results_json(
+    endpoint: str, text: str, form: str
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool | None]:
+    """Return ``(vars, rows, boolean)`` from SPARQL 1.1 Query Results JSON.
+
+    Raises:
+        RemoteError: the text is not SPARQL results JSON.
+    """
+    try:
+        doc = json.loads(text)
+        if form == "ASK":
+            if not isinstance(doc.get("boolean"), bool):
+                raise ValueError("no boolean in an ASK answer")
+            return (), [], doc["boolean"]
+        vars_ = tuple(doc["head"].get("vars", []))
+        rows = []
+        for b in doc["results"]["bindings"]:
+            rows.append(tuple(_term(b[v]) if v in b else None for v in vars_))
+        return vars_, rows, None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        snippet = _first_line(text, 80)
+        raise RemoteError(
+            f"{endpoint}: answered something that is not SPARQL results JSON ({exc}): {snippet}"
+        ) from None
+
+
+def run_sparql(
+    endpoint: str,
+    text: str,
+    bindings: Mapping[str, QTerm] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    auth: Auth | None = None,
+    max_rows: int | None = None,
+    truncate: bool = False,
+    allow_service: Iterable[str] = (),
+) -> Result:
+    """Return the result of a SPARQL query run on a remote endpoint, as a local run would return it.
+
+    Args:
+        endpoint: the SPARQL endpoint URL (``http(s)://…``).
+        text: the query; checked by :func:`sco_kg.policy.check` first (no update, no SERVICE unless allowed).
+        bindings: parameter values, bound as a one-row ``VALUES`` block built from the validated terms.
+        timeout: seconds to wait for each answer.
+        retries: how many times a 429/503 answer is retried (with exponential backoff).
+        backoff: the first retry delay in seconds (doubled each time; ``Retry-After`` wins when sent).
+        auth: credentials, if the endpoint needs them.
+        max_rows: the row cap (``None``: none); more rows is an error unless ``truncate``.
+        truncate: cut at ``max_rows`` and flag the result instead of failing.
+        allow_service: hosts a ``SERVICE`` clause may name (passed on to the remote store).
+
+    Raises:
+        RemoteError: unreachable, error status, HTML or empty answer, malformed results.
+        QueryRejected: the policy refuses the query.
+    """
+    from dataclasses import replace
+
+    from sco_kg import query
+    from sco_kg.errors import QueryError
+
+    _check_endpoint(endpoint)
+    info = policy.check(text, allow_update=False, allow_service=allow_service)
+    if bindings:
+        text = query.bind_values(text, bindings)
+    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
+    if info.form in ("SELECT", "ASK"):
+        answer = _send_query(endpoint, text, SPARQL_JSON, timeout, retries, backoff, auth)
+        body = _check_answer(endpoint, answer, "SPARQL results")
+        vars_, rows, boolean = parse_results_json(endpoint, body, info.form)
+        if info.form == "ASK":
+            return query.Result("ASK", boolean=boolean, engine="remote")
+        overflow = max_rows is not None and len(rows) > max_rows
+        if overflow and not truncate:
+            raise QueryError(
+                f"the query returned more than {max_rows} rows (the row cap): add LIMIT, or raise --max-rows"
+            )
+        if overflow:
+            rows = rows[:max_rows]
+        return replace(query.Result("SELECT", vars_, tuple(rows), engine="remote"), ordered=ordered, truncated=overflow)
+    answer = _send_query(endpoint, text, N_TRIPLES, timeout, retries, backoff, auth)
+    body = _check_answer(endpoint, answer, "N-Triples")
+    triples = _parse_ntriples(endpoint, body)
+    overflow = max_rows is not None and len(triples) > max_rows
+    if overflow and not truncate:
+        raise QueryError(
+            f"the query returned more than {max_rows} triples (the row cap): add LIMIT, or raise --max-rows"
+        )
+    return query.Result(info.form, triples=tuple(triples[:max_rows] if overflow else triples), truncated=overflow,
+                        engine="remote")  # fmt: skip
+
+
+def _parse_ntriples(endpoint: str, body: str) -> list[tuple[QTerm, QTerm, QTerm]]:
+    import pyoxigraph as ox
+
+    from sco_kg.query import Term as QTerm
+
+    try:
+        return [
+            (QTerm.from_ox(t.subject), QTerm.from_ox(t.predicate), QTerm.from_ox(t.object))
+            for t in ox.parse(body.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        ]
+    except SyntaxError as exc:
+        raise RemoteError(f"{endpoint}: answered malformed N-Triples: {' '.join(str(exc).split())}") from None
+
+
+def count_triples(
+    endpoint: str,
+    graphs: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    auth: Auth | None = None,
+) -> dict[str, int]:
+    """Return the number of triples the remote store holds in each of ``graphs`` (0 for a missing graph).
+
+    ``""`` stands for the default graph.
+    """
+    out = {}
+    named = [g for g in graphs if g]
+    if named:
+        values = " ".join(f"<{g}>" for g in named)
+        text = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
+        res = run_sparql(endpoint, text, timeout=timeout, retries=retries, backoff=backoff, auth=auth)
+        found = {row[0].value: int(row[1].value) for row in res.rows if row[0] is not None and row[1] is not None}
+        out.update({g: found.get(g, 0) for g in named})
+    if "" in graphs:
+        res = run_sparql(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=timeout,
+                         retries=retries, backoff=backoff, auth=auth)  # fmt: skip
+        cell = res.rows[0][0] if res.rows else None
+        out[""] = int(cell.value) if cell is not None else 0
+    return out
+
+
+# --------------------------------------------------------------------------------------------- push
+
+
+@dataclass
+class PushReport:
+    """What a push did: the method, graphs written, local and remote triple counts, and the time taken."""
+
+    method: str = ""
+    graphs_written: list[str] = field(default_factory=list)
+    expected: dict[str, int] = field(default_factory=dict)
+    remote: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        """Return the number of triples pushed."""
+        return sum(self.expected.values())
+
+
+def derive_urls(endpoint: str, store: str | None = None, update: str | None = None) -> tuple[str, str]:
+    """Return the Graph Store and Update URLs, derived from the query endpoint unless given.
+
+    ``…/query`` or ``…/sparql`` gives ``…/store`` and ``…/update`` (Oxigraph's layout; Fuseki's ``/ds/data``
+    and ``/ds/update`` are reached by falling back or by passing ``--store``/``--update``); any other URL is
+    used for both.
+    """
+    _check_endpoint(endpoint)
+    m = re.match(r"^(.*)/(query|sparql)/?$", endpoint)
+    base = m.group(1) if m else None
+    store_url = store or (base + "/store" if base else endpoint)
+    update_url = update or (base + "/update" if base else endpoint)
+    for url in (store_url, update_url):
+        _check_endpoint(url)
+    return store_url, update_url
+
+
+def _components(triples: list[Quad]) -> list[list[Quad]]:
+    """Return the triples grouped so that all triples sharing a blank node are in one group."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for s, _, o, _ in triples:
+        if s.kind == "bnode" and o.kind == "bnode":
+            parent[find(s.value)] = find(o.value)
+    groups: dict[str, list[Quad]] = {}
+    singles: list[list[Quad]] = []
+    for t in triples:
+        b = t[0].value if t[0].kind == "bnode" else t[2].value if t[2].kind == "bnode" else None
+        if b is None:
+            singles.append([t])
+        else:
+            groups.setdefault(find(b), []).append(t)
+    return singles + list(groups.values())
+
+
+def batches(triples: list[Quad], size: int) -> list[list[Quad]]:
+    """Return ``triples`` cut into batches of at most ``size`` (more when one blank-node group is bigger)."""
+    out: list[list[Quad]] = []
+    current: list[Quad] = []
+    for group in _components(triples):
+        if current and len(current) + len(group) > size:
+            out.append(current)
+            current = []
+        current.extend(group)
+    if current:
+        out.append(current)
+    return out
+
+
+def _ntriples(triples: Iterable[Quad]) -> bytes:
+    return "".join(f"{s.nt()} {p.nt()} {o.nt()} .\n" for s, p, o, _ in triples).encode("utf-8")
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when enabled)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.enabled = enabled
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "." * (width - filled)
+        sys.stderr.write(f"\rpush [{bar}] {self.done}/{self.total} {label[:40]:<40}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _gsp_url(store_url: str, graph: str) -> str:
+    sep = "&" if "?" in store_url else "?"
+    return f"{store_url}{sep}default" if not graph else f"{store_url}{sep}graph={urllib.parse.quote(graph, safe='')}"
+
+
+def _http(
+    method: str, url: str, data: bytes, content_type: str, timeout: float, auth: Auth | None
+) -> Callable[[], _Response]:
+    def call() -> _Response:
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Content-Type", content_type)
+        req.add_header("User-Agent", USER_AGENT)
+        header = auth.header() if auth else None
+        if header:
+            req.add_header("Authorization", header)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return _Response(resp.status, resp.headers.get("Content-Type", ""), resp.read())
+
+    return call
+
+
+class _NoGraphStore(Exception):
+    """The Graph Store endpoint does not exist or refuses the method: fall back to SPARQL Update."""
+
+
+def _update_text(graph: str, triples: Iterable[Quad]) -> str:
+    body = "".join(f"  {s.nt()} {p.nt()} {o.nt()} .\n" for s, p, o, _ in triples)
+    if not graph:
+        return "INSERT DATA {\n" + body + "}"
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+
+
+def push(
+    quads: Sequence[Quad],
+    endpoint: str,
+    store_url: str | None = None,
+    update_url: str | None = None,
+    target_graph: str | None = None,
+    replace: bool = False,
+    auth: Auth | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
+    method: str = "auto",
+    verify: bool = True,
+) -> PushReport:
+    """Load ``quads`` into a remote store, one named graph at a time, then verify the counts remotely.
+
+    Args:
+        quads: canonical quads (from :func:`sco_kg.export.select`).
+        endpoint: the store's SPARQL query endpoint (used for the verification counts).
+        store_url: its Graph Store HTTP Protocol endpoint (default: derived, see :func:`derive_urls`).
+        update_url: its SPARQL Update endpoint (default: derived).
+        target_graph: put everything into this one graph instead of keeping the named graphs.
+        replace: replace each graph (PUT, or DROP + INSERT) instead of adding to it (POST, INSERT).
+        auth: credentials.
+        batch_size: triples per request (a blank node's triples are never split).
+        progress: draw a progress bar on stderr.
+        timeout, retries, backoff: as for :func:`run_sparql`.
+        method: ``auto`` (Graph Store Protocol, falling back to Update), ``gsp`` or ``update``.
+        verify: count the triples of each graph remotely afterwards and compare.
+
+    Returns:
+        The :class:`PushReport`.
+
+    Raises:
+        RemoteError: a request failed (the message lists the graphs written completely before it) or the
+            remote counts do not match.
+    """
+    from sco_kg.export import union
+
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
+    if method not in ("auto", "gsp", "update"):
+        raise UsageError(f"unknown push method {method!r} (auto, gsp or update)")
+    store_url, update_url = derive_urls(endpoint, store_url, update_url)
+    start = time.monotonic()
+    by_graph: dict[str, list[Quad]] = {}
+    if target_graph is not None:
+        by_graph[target_graph] = union(quads)
+    else:
+        for q in quads:
+            by_graph.setdefault(q[3].value if q[3] is not None else "", []).append(q)
+    plan = [(g, batches(ts, batch_size)) for g, ts in sorted(by_graph.items())]
+    report = PushReport(expected={g: len(ts) for g, ts in by_graph.items()})
+    bar = _Progress(sum(len(b) for _, b in plan), progress)
+    use = "update" if method == "update" else "gsp"
+    current = ""
+    try:
+        for graph, graph_batches in plan:
+            current = graph
+            for i, batch in enumerate(graph_batches):
+                label = iri.compact(graph) if graph else "default graph"
+                if use == "gsp":
+                    try:
+                        _push_gsp(store_url, graph, batch, replace and i == 0, auth, timeout, retries, backoff)
+                        report.requests += 1
+                    except _NoGraphStore as exc:
+                        if method == "gsp" or report.graphs_written or i > 0:
+                            raise RemoteError(f"{store_url}: Graph Store Protocol refused: {exc}") from None
+                        use = "update"
+                if use == "update":
+                    if replace and i == 0:
+                        drop = f"DROP SILENT GRAPH <{graph}>" if graph else "DROP SILENT DEFAULT"
+                        _push_update(endpoint, update_url, drop, auth, timeout, retries, backoff)
+                        report.requests += 1
+                    _push_update(endpoint, update_url, _update_text(graph, batch), auth, timeout, retries, backoff)
+                    report.requests += 1
+                bar.step(label)
+            report.graphs_written.append(graph)
+    except RemoteError as exc:
+        bar.close()
+        written = ", ".join(f"<{g}>" if g else "default graph" for g in report.graphs_written) or "none"
+        raise RemoteError(
+            f"push failed at graph <{current}> after {len(report.graphs_written)} of {len(plan)} graphs "
+            f"(written completely: {written}): {exc}"
+        ) from None
+    bar.close()
+    report.method = "Graph Store HTTP Protocol" if use == "gsp" else "SPARQL 1.1 Update"
+    if verify:
+        report.remote = count_triples(endpoint, list(by_graph), timeout, retries, backoff, auth)
+        wrong = [
+            g for g, n in report.expected.items()
+            if (report.remote.get(g, 0) != n if replace else report.remote.get(g, 0) < n)
+        ]  # fmt: skip
+        if wrong:
+            g = wrong[0]
+            raise RemoteError(
+                f"push verification failed: graph <{g}> has {report.remote.get(g, 0)} triples on the store, "
+                f"expected {report.expected[g]} ({len(wrong)} graph(s) differ)"
+            )
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _push_gsp(
+    store_url: str,
+    graph: str,
+    batch: list[Quad],
+    put: bool,
+    auth: Auth | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> None:
+    url = _gsp_url(store_url, graph)
+    call = _http("PUT" if put else "POST", url, _ntriples(batch), N_TRIPLES, timeout, auth)
+    try:
+        _with_retries(store_url, call, timeout, retries, backoff)
+    except RemoteError as exc:
+        if re.search(r"HTTP (404|405|501) ", str(exc) + " "):
+            raise _NoGraphStore(str(exc)) from None
+        raise
+
+
+def _push_update(
+    endpoint: str,
+    update_url: str,
+    text: str,
+    auth: Auth | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> None:
+    def call() -> _Response:
+        sw = _sparqlwrapper(endpoint, timeout, auth, update_endpoint=update_url)
+        sw.setQuery(text)
+        result = sw.query()
+        response = result.response
+        return _Response(response.getcode() or 200, response.headers.get("Content-Type", ""), response.read())
+
+    _with_retries(update_url, call, timeout, retries, backoff)
+
+
+def rewrite_services(text: str, mapping: Mapping[str, str]) -> str:
+    """Return ``text`` with the IRIs of ``SERVICE <iri>`` clauses replaced per ``mapping`` (token-exact).
+
+    Used to point a federated canned query at a stand-in endpoint (a mirror, or a local test server) without
+    editing it; only IRI tokens that follow ``SERVICE`` (or ``SERVICE SILENT``) are touched.
+    """
+    tokens = policy.tokenize(text)
+    out = []
+    last = 0
+    for i, tok in enumerate(tokens):
+        if tok.kind != "iri":
+            continue
+        prev = tokens[i - 1] if i > 0 else None
+        if prev is not None and prev.is_kw("SILENT") and i > 1:
+            prev = tokens[i - 2]
+        if prev is None or not prev.is_kw("SERVICE"):
+            continue
+        target = policy.iri_value(tok)
+        if target in mapping:
+            new = mapping[target]
+            if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", new):
+                raise UsageError(f"service mapping {target} -> {new!r}: expected an http(s) URL")
+            out.append(text[last : tok.pos])
+            out.append(f"<{new}>")
+            last = tok.pos + len(tok.text)
+    out.append(text[last:])
+    return "".join(out)
+
+
+__all__ = [
+    "USER_AGENT",
+    "Auth",
+    "PushReport",
+    "auth_from_env",
+    "count_triples",
+    "derive_urls",
+    "push",
+    "rewrite_services",
+    "run_sparql",
+]
