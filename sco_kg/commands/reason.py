@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Recompute the closure and print the summary; return the exit code."""
-    from sco_kg import closure, iri, reason
+    from sco_kg import closure, reason
 
     name = args.reasoner or reason.default_reasoner()
     if args.with_files:
