@@ -290,6 +290,71 @@ def build_links_trig(rows: Sequence[ExternalId]) -> str:
     return "\n".join(out) + "\n"
 
 
+# Properties whose IRI objects cite a page or a licence: such IRIs are references, not identifiers of things.
+CITATION_PROPERTIES = frozenset(
+    {
+        iri.PREFIXES["prov"] + "wasDerivedFrom",
+        iri.PREFIXES["prov"] + "hadPrimarySource",
+        iri.PREFIXES["prov"] + "wasQuotedFrom",
+        iri.PREFIXES["dcterms"] + "source",
+        iri.PREFIXES["dcterms"] + "license",
+        iri.PREFIXES["dcterms"] + "references",
+        iri.PREFIXES["rdfs"] + "seeAlso",
+        iri.PREFIXES["rdfs"] + "isDefinedBy",
+    }
+)
+# Vocabulary namespaces: IRIs there are terms (classes, properties), never external identifiers of things.
+_VOCABULARY = (
+    *(ns for name, ns in iri.PREFIXES.items() if name != "wd" and not ns.startswith(iri.BASE)),
+    "http://www.w3.org/ns/",
+    "http://www.daml.org/2002/03/agents/agent-ont#",
+    "https://w3id.org/un/ontology/",
+    "https://w3id.org/akn/ontology/",
+    "http://purl.org/vocab/",
+    "http://publications.europa.eu/ontology/",
+    "http://www.wikidata.org/prop/",
+)
+
+
+def unlisted_external_iris(files: Iterable[Path], allowed: Iterable[str] | None = None) -> list[tuple[Path, str]]:
+    """Return ``(file, iri)`` for every external identifier in ``files`` that is not on the allow-list.
+
+    An external identifier is an IRI outside ``https://w3id.org/sco-kg/`` that is neither a vocabulary term
+    nor a cited page (object of ``prov:wasDerivedFrom``, ``dcterms:source`` ...); IRIs in the namespaces of
+    identifier schemes (Wikidata items, GeoNames, DBpedia, PA-X) always count, wherever they appear.
+
+    Args:
+        files: RDF files (format from the extension); TriG/N-Quads keep their graphs.
+        allowed: the allowed external IRIs (default: those of ``data/external-ids.csv``).
+    """
+    from rdflib import Dataset, URIRef
+
+    from sco_kg.load import RDF_FORMATS, parse_into
+
+    ok = set(allowed) if allowed is not None else {r.external for r in read_allow_list()}
+    found: list[tuple[Path, str]] = []
+    for path in files:
+        ds = Dataset()
+        fmt = RDF_FORMATS.get(path.suffix.lower())
+        parse_into(ds, path, None if fmt in ("trig", "nquads") else iri.GRAPH_USER + path.name)
+        bad: set[str] = set()
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            for pos, term in (("s", s), ("p", p), ("o", o)):
+                if not isinstance(term, URIRef):
+                    continue
+                value = str(term)
+                if value in ok or value.startswith(iri.BASE):
+                    continue
+                if is_identifier_iri(value):
+                    bad.add(value)
+                elif (pos == "o" and str(p) in CITATION_PROPERTIES) or value.startswith(_VOCABULARY):
+                    continue
+                elif pos != "p":
+                    bad.add(value)
+        found += [(path, value) for value in sorted(bad)]
+    return found
+
+
 def write_links(allow_list: Path | None = None, target: Path | None = None) -> Path:
     """Regenerate ``data/links.trig`` from the allow-list (atomically); return the path written."""
     target = target or links_path()
