@@ -153,9 +153,7 @@ def _check_row(path: Path, line: int, row: dict[str, str]) -> ExternalId:
     relation, source = row["relation"].strip(), row["source"].strip()
     where = f"{path}: line {line}"
     if not entity.startswith(iri.ID) or not re.fullmatch(r"[a-z]+/[a-z0-9-]+", entity[len(iri.ID) :]):
-        raise DataFileError(
-            f"{where}: entity_iri {entity!r} is not an sco-kg individual ({iri.ID}<type>/<key>)"
-        )
+        raise DataFileError(f"{where}: entity_iri {entity!r} is not an sco-kg individual ({iri.ID}<type>/<key>)")
     auth = authority_of(external)
     if auth is None:
         raise DataFileError(
@@ -368,11 +366,7 @@ def write_links(allow_list: Path | None = None, target: Path | None = None) -> P
 def wikidata_items(rows: Iterable[ExternalId]) -> list[str]:
     """Return the allow-listed Wikidata item IRIs linked by identity (sorted, unique)."""
     return sorted(
-        {
-            r.external
-            for r in rows
-            if r.authority.key == "wikidata" and r.relation in ("owl:sameAs", "skos:exactMatch")
-        }
+        {r.external for r in rows if r.authority.key == "wikidata" and r.relation in ("owl:sameAs", "skos:exactMatch")}
     )
 
 
@@ -488,15 +482,11 @@ def _parse_answer(endpoint: str, body: bytes, items: Sequence[str]) -> list[tupl
         # smuggle other subjects or properties into the snapshot.
         if not isinstance(s, URIRef) or str(s) not in wanted or str(p) not in props:
             continue
-        if str(p) == RDFS_LABEL and not (
-            isinstance(o, Literal) and (o.language or "").lower() in ENRICH_LANGS
-        ):
+        if str(p) == RDFS_LABEL and not (isinstance(o, Literal) and (o.language or "").lower() in ENRICH_LANGS):
             continue
         kept.append((str(s), str(p), o))
     if not kept:
-        raise RemoteError(
-            f"{endpoint}: the answer holds no facts about the {len(items)} linked Wikidata items"
-        )
+        raise RemoteError(f"{endpoint}: the answer holds no facts about the {len(items)} linked Wikidata items")
     return kept
 
 
