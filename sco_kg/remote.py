@@ -25,12 +25,9 @@ import json
 import math
 import os
 import re
-import socket
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -143,6 +140,8 @@ def _status_error(where: str, code: int, body: bytes | str | None) -> RemoteErro
 
 
 def _network_error(where: str, exc: BaseException, timeout: float) -> RemoteError:
+    import socket
+
     reason: Any = getattr(exc, "reason", exc)
     if isinstance(reason, (socket.timeout, TimeoutError)) or isinstance(exc, (socket.timeout, TimeoutError)):
         return RemoteError(f"{where}: no answer within {timeout:g} s (timeout; raise --remote-timeout?)")
@@ -173,6 +172,8 @@ def _with_retries(
     backoff: float,
 ) -> _Response:
     """Return ``call()``, retried on 429/503 with backoff; map every failure to one :class:`RemoteError`."""
+    import urllib.error
+
     from SPARQLWrapper import SPARQLExceptions
 
     codes = {
@@ -534,6 +535,8 @@ def _gsp_url(store_url: str, graph: str) -> str:
 def _http(
     method: str, url: str, data: bytes, content_type: str, timeout: float, auth: Auth | None
 ) -> Callable[[], _Response]:
+    import urllib.request
+
     def call() -> _Response:
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("Content-Type", content_type)
@@ -742,3 +745,21 @@ __all__ = [
     "rewrite_services",
     "run_sparql",
 ]
+
+
+# ------------------------------------------------------------------------------- CLI helpers
+
+
+def run_for_cli(
+    args: Any, text: str, bindings: Mapping[str, QTerm] | None, limits: Any, allow_service: Iterable[str] = ()
+) -> Result:
+    """Return the result of ``text`` on ``args.endpoint`` with the CLI's limits (timeout, row cap)."""
+    return run_sparql(
+        args.endpoint,
+        text,
+        bindings=bindings,
+        timeout=limits.timeout or DEFAULT_TIMEOUT,
+        max_rows=limits.max_rows,
+        truncate=limits.truncate,
+        allow_service=allow_service,
+    )

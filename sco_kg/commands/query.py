@@ -22,7 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="the query name (file stem in queries/)")
     p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter value (repeatable); see 'sco-kg queries' for each query's parameters")  # fmt: skip
+    p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
+                   help="let SERVICE call this host (repeatable; off by default; for federated queries)")  # fmt: skip
     add_run_options(p)
+    p.add_argument("--endpoint", metavar="URL", default=None,
+                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
 
 
 def parse_params(items: list[str]) -> dict[str, str]:
@@ -56,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
     bindings = query.bind_params(q, params)
 
     def execute(limits: query.Limits) -> query.Result:
+        from dataclasses import replace
+
+        limits = replace(limits, allow_service=tuple(args.allow_service))
+        if args.endpoint:
+            from sco_kg import remote
+
+            return remote.run_for_cli(args, q.text, bindings, limits, args.allow_service)
         return query.run_sparql(
             q.text, engine=args.engine, inferred=args.inferred, with_files=args.with_files, limits=limits,
             bindings=bindings, store_dir=args.store_dir,

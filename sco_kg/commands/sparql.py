@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
                    help="let SERVICE call this host (repeatable; off by default)")  # fmt: skip
     add_run_options(p)
+    p.add_argument("--endpoint", metavar="URL", default=None,
+                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
 
 
 def read_query(args: argparse.Namespace) -> str:
@@ -74,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     def execute(limits: query.Limits) -> query.Result:
         from dataclasses import replace
 
+        if args.endpoint:
+            from sco_kg import remote
+
+            return remote.run_for_cli(args, text, None, limits, args.allow_service)
         return query.run_sparql(
             text, engine=args.engine, inferred=args.inferred, with_files=args.with_files,
             limits=replace(limits, allow_service=tuple(args.allow_service)), allow_update=args.allow_update,
