@@ -303,9 +303,7 @@ def _document(seed: int, i: int, gz: Gazetteer, sink: _Sink) -> None:
             (person, SCO + "isHeadOfStateOf", state),
             (person, SCO + "signed", doc),
         ]
-    paragraphs.append(
-        [(f"Presidents of {_join(names)} signed the Declaration in {city_name} on {date}", facts)]
-    )
+    paragraphs.append([(f"Presidents of {_join(names)} signed the Declaration in {city_name} on {date}", facts)])
     # Summit that produced it.
     paragraphs.append(
         [
@@ -332,8 +330,7 @@ def _document(seed: int, i: int, gz: Gazetteer, sink: _Sink) -> None:
         ] + [(new_org, SCO + "hasAim", a) for a, _ in aims]
         sentences = [
             (
-                f"They announced the establishment of a new organization, which aims at "
-                f"{_join([n for _, n in aims])}",
+                f"They announced the establishment of a new organization, which aims at {_join([n for _, n in aims])}",
                 facts,
             )
         ]
@@ -376,9 +373,7 @@ def _document(seed: int, i: int, gz: Gazetteer, sink: _Sink) -> None:
     if i > 0:
         cited = sorted({rng.randrange(i) for _ in range(rng.randint(1, 2))})
         facts = [(doc, SCO + "cites", f"{ID}document/declaration-d{c:05d}") for c in cited]
-        paragraphs.append(
-            [(f"This Declaration reaffirms {_join([f'declaration d{c:05d}' for c in cited])}", facts)]
-        )
+        paragraphs.append([(f"This Declaration reaffirms {_join([f'declaration d{c:05d}' for c in cited])}", facts)])
     # Principles, fields, threats: each an action with a modality.
     topics = [
         ("principle", gz.principles, "abide by the principles of", "hasPrinciple"),

@@ -75,10 +75,7 @@ def test_corpus_never_collides_with_the_real_data(corpora):
 def test_corpus_uses_only_declared_ontology_terms(corpora):
     store = _store(corpora[3])
     declared = {
-        r["t"].value
-        for r in store.query(
-            f"SELECT DISTINCT ?t WHERE {{ GRAPH <{iri.GRAPH_ONTOLOGY}> {{ ?t a ?k }} }}"
-        )
+        r["t"].value for r in store.query(f"SELECT DISTINCT ?t WHERE {{ GRAPH <{iri.GRAPH_ONTOLOGY}> {{ ?t a ?k }} }}")
     }
     used = set()
     for q in store:

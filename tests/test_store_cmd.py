@@ -71,8 +71,7 @@ def test_store_opens_concurrently_read_only(corpus, tmp_path):
         "print(len(list(s.query(q))))"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
-        for _ in range(3)
+        subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True) for _ in range(3)
     ]
     assert [p.communicate(timeout=60)[0].strip() for p in procs] == ["3", "3", "3"]
 

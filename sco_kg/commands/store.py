@@ -122,22 +122,16 @@ def _sources(args: argparse.Namespace) -> list[_Source]:
     if args.with_format:
         fmt = OX_FORMATS.get("." + args.with_format.lower().lstrip("."))
         if fmt is None:
-            raise UsageError(
-                f"--with-format {args.with_format!r}: unknown (use one of {', '.join(OX_FORMATS)})"
-            )
+            raise UsageError(f"--with-format {args.with_format!r}: unknown (use one of {', '.join(OX_FORMATS)})")
     if args.from_files:
         if args.with_files or not args.inferred:
-            raise UsageError(
-                "--from loads files as they are: it cannot be combined with --with or --no-inference"
-            )
+            raise UsageError("--from loads files as they are: it cannot be combined with --with or --no-inference")
         return [(p, user_graph_iri(p), fmt) for p in args.from_files]
     if args.inferred:
         from sco_kg import closure
 
         return [(closure.materialized_path(list(args.with_files)), None, "N_QUADS")]
-    return [(p, g, None) for p, g in asserted_files()] + [
-        (p, user_graph_iri(p), fmt) for p in args.with_files
-    ]
+    return [(p, g, None) for p, g in asserted_files()] + [(p, user_graph_iri(p), fmt) for p in args.with_files]
 
 
 def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progress) -> None:
@@ -157,9 +151,7 @@ def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progr
         to_graph = ox.NamedNode(graph) if graph is not None and name not in QUAD_FORMATS else None
         try:
             with open(path, "rb") as fh:
-                store.bulk_load(
-                    _CountingReader(fh, progress), format=getattr(ox.RdfFormat, name), to_graph=to_graph
-                )
+                store.bulk_load(_CountingReader(fh, progress), format=getattr(ox.RdfFormat, name), to_graph=to_graph)
         except SyntaxError as exc:
             raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
         except (OSError, ValueError) as exc:
@@ -212,7 +204,5 @@ def run(args: argparse.Namespace) -> int:
     """Run ``store ACTION``; return the exit code."""
     start = time.monotonic()
     count = build(args)
-    print(
-        f"{args.dir}: {count:,} quads in {time.monotonic() - start:.1f} s (open it with --store {args.dir})"
-    )
+    print(f"{args.dir}: {count:,} quads in {time.monotonic() - start:.1f} s (open it with --store {args.dir})")
     return 0
