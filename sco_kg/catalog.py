@@ -321,7 +321,12 @@ def parse(text: str, path: Path) -> Query:
     if not isinstance(description, str):
         raise _fail(path, "'description' must be text")
     try:
-        info = policy.check(text)
+        # A federated canned query names its SERVICE endpoint; whether that host may be called is decided
+        # when the query runs (--allow-service), not here. SERVICE ?var stays refused.
+        from urllib.parse import urlsplit
+
+        hosts = [urlsplit(t).hostname or "" for t in policy.analyse(text).services if not t.startswith("?")]
+        info = policy.check(text, allow_service=hosts)
     except QueryError as exc:
         raise _fail(path, f"not a canned query: {exc}") from None
     if info.form == "UPDATE":

@@ -201,9 +201,24 @@ def _with_retries(
             raise _status_error(where, exc.code, body) from None
         except SPARQLExceptions.SPARQLWrapperException as exc:
             code = codes.get(type(exc), 0)
-            raise _status_error(where, code, getattr(exc, "response", None)) from None
+            raise _status_error(where, code, _wrapper_body(exc)) from None
         except (urllib.error.URLError, OSError, http_client_errors()) as exc:
             raise _network_error(where, exc, timeout) from None
+
+
+def _wrapper_body(exc: BaseException) -> bytes | None:
+    """Return the server's answer that a SPARQLWrapper exception carries (only inside its message)."""
+    import ast
+
+    text = str(exc)
+    marker = "Response:\n"
+    if marker not in text:
+        return None
+    try:
+        body = ast.literal_eval(text.split(marker, 1)[1].strip())
+    except (ValueError, SyntaxError):
+        return None
+    return body if isinstance(body, bytes) else None
 
 
 def http_client_errors() -> type[Exception]:
@@ -243,13 +258,23 @@ def _check_endpoint(endpoint: str) -> None:
 
 
 def _send_query(
-    endpoint: str, text: str, accept: str, timeout: float, retries: int, backoff: float, auth: Auth | None
+    endpoint: str,
+    text: str,
+    form: str,
+    accept: str,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    auth: Auth | None,
 ) -> _Response:
     """Return the raw answer of the endpoint to a query, sent through SPARQLWrapper."""
 
     def call() -> _Response:
         sw = _sparqlwrapper(endpoint, timeout, auth)
         sw.setQuery(text)
+        # SPARQLWrapper guesses the form with a regex that a word in a comment can fool ("loaded" -> LOAD,
+        # sent as an update); the policy's tokenizer already knows it.
+        sw.queryType = form
         sw.addCustomHttpHeader("Accept", accept)
         result = sw.query()
         response = result.response
@@ -357,7 +382,7 @@ def run_sparql(
         text = query.bind_values(text, bindings)
     ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
     if info.form in ("SELECT", "ASK"):
-        answer = _send_query(endpoint, text, SPARQL_JSON, timeout, retries, backoff, auth)
+        answer = _send_query(endpoint, text, info.form, SPARQL_JSON, timeout, retries, backoff, auth)
         body = _check_answer(endpoint, answer, "SPARQL results")
         vars_, rows, boolean = parse_results_json(endpoint, body, info.form)
         if info.form == "ASK":
@@ -370,7 +395,7 @@ def run_sparql(
         if overflow:
             rows = rows[:max_rows]
         return replace(query.Result("SELECT", vars_, tuple(rows), engine="remote"), ordered=ordered, truncated=overflow)
-    answer = _send_query(endpoint, text, N_TRIPLES, timeout, retries, backoff, auth)
+    answer = _send_query(endpoint, text, info.form, N_TRIPLES, timeout, retries, backoff, auth)
     body = _check_answer(endpoint, answer, "N-Triples")
     triples = _parse_ntriples(endpoint, body)
     overflow = max_rows is not None and len(triples) > max_rows
@@ -698,6 +723,7 @@ def _push_update(
     def call() -> _Response:
         sw = _sparqlwrapper(endpoint, timeout, auth, update_endpoint=update_url)
         sw.setQuery(text)
+        sw.queryType = text.split(None, 1)[0].upper()  # INSERT or DROP: sent as update=
         result = sw.query()
         response = result.response
         return _Response(response.getcode() or 200, response.headers.get("Content-Type", ""), response.read())
