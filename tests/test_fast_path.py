@@ -57,7 +57,9 @@ def run_watched(argv: list[str], tmp_path: Path) -> tuple[dict, str]:
     )
     marker = [ln for ln in proc.stderr.splitlines() if ln.startswith("FAST-PATH ")]
     assert marker, proc.stderr[-2000:]
-    return json.loads(marker[-1][len("FAST-PATH ") :]), proc.stdout
+    report = json.loads(marker[-1][len("FAST-PATH ") :])
+    report["stderr"] = proc.stderr.rsplit("FAST-PATH ", 1)[0].strip()[-1000:]
+    return report, proc.stdout
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,7 +73,7 @@ def fresh_closure() -> None:
 
 def _check(argv: list[str], tmp_path: Path) -> str:
     report, out = run_watched(argv, tmp_path)
-    assert report["rc"] == 0, (argv, report)
+    assert report["rc"] == 0, f"sco-kg {' '.join(argv)} exited {report['rc']}: {report['stderr']}"
     culprits = "; ".join(f"{pkg} imported via {' -> '.join(stack) or 'a non-sco_kg module'}"
                          for pkg, stack in report["imported"].items())  # fmt: skip
     assert not report["imported"], f"sco-kg {' '.join(argv)}: {culprits}"
