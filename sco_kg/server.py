@@ -352,22 +352,23 @@ def execute_query(
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             outcome = QueryOutcome(kind="select", variables=variables)
-            for n, solution in enumerate(result):
-                if n >= max_rows:
-                    outcome.truncated = True
-                    break
-                if deadline is not None and n % 64 == 0 and time.monotonic() > deadline:
-                    raise QueryTimeout("the query ran past its time limit")
-                outcome.rows.append([solution[v] for v in variables])
-            return outcome
-        outcome = QueryOutcome(kind="graph")
-        for n, triple in enumerate(result):
+            sink: list[Any] = outcome.rows
+        else:
+            outcome = QueryOutcome(kind="graph")
+            sink = outcome.triples
+        # pyoxigraph's result iterators must die in this thread: no local may outlive an early exit.
+        expired = False
+        for n, item in enumerate(result):
             if n >= max_rows:
                 outcome.truncated = True
                 break
             if deadline is not None and n % 64 == 0 and time.monotonic() > deadline:
-                raise QueryTimeout("the query ran past its time limit")
-            outcome.triples.append(triple)
+                expired = True
+                break
+            sink.append([item[v] for v in outcome.variables] if outcome.kind == "select" else item)
+        item = result = None
+        if expired:
+            raise QueryTimeout("the query ran past its time limit")
         return outcome
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {_clean_syntax_message(str(exc))}") from None
@@ -1696,27 +1697,23 @@ def _esc(text: str) -> str:
 
 def timeline_events(site: Site, lang: str) -> list[dict[str, Any]]:
     """Return the dated events of 1996–2002 in order: IRI, label, year, date (when the day is known)."""
-    rows = site.select(
-        f"SELECT ?e (MIN(STR(?y)) AS ?year) (MIN(STR(?d)) AS ?date) WHERE {{ "
-        f"{{ ?e <{iri.ONTOLOGY}year> ?y }} UNION {{ ?e <{iri.ONTOLOGY}date> ?d }} }} GROUP BY ?e"
-    )
+    import pyoxigraph as ox
+
+    when: dict[str, dict[str, str]] = {}
+    for key in ("year", "date"):
+        for q in site.store.quads_for_pattern(None, ox.NamedNode(iri.ONTOLOGY + key), None, None):
+            if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
+                when.setdefault(q.subject.value, {})[key] = q.object.value
     events = set(site.instances(iri.ONTOLOGY + "Event"))
     out = []
-    for e, year, date in rows:
-        if events and e.value not in events:
+    for e, found in when.items():
+        if events and e not in events:
             continue
-        text = (date.value if date is not None else "") or (year.value if year is not None else "")
-        m = re.match(r"-?(\d{4})", text)
+        m = re.match(r"(\d{4})", found.get("date") or found.get("year") or "")
         if not m or not 1996 <= int(m.group(1)) <= 2002:
             continue
-        out.append(
-            {
-                "iri": e.value,
-                "label": site.label(e.value, lang),
-                "year": int(m.group(1)),
-                "date": date.value[:10] if date is not None else "",
-            }
-        )
+        date = found.get("date", "")[:10]
+        out.append({"iri": e, "label": site.label(e, lang), "year": int(m.group(1)), "date": date})
     out.sort(key=lambda x: (x["year"], x["date"] or f"{x['year']}-99", x["label"]))
     return out
 
@@ -2189,11 +2186,14 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
     except HttpError as exc:
         return error_page(request, exc.status, str(exc.status), exc.message)
     catalogue = _catalogue()
-    entries = [_query_summary(link, q) for q in catalogue.all_queries()]
+    error = ""
+    try:
+        entries = [_query_summary(link, q) for q in catalogue.all_queries()]
+    except ScoKgError as exc:  # a broken .rq file must not take the SPARQL page down
+        entries, error = [], str(exc)
     name = canned or next(iter(_values(pairs, "name")), "")
     text = next(iter(_values(pairs, "query")), "")
     entry = None
-    error = ""
     status = 200
     if name:
         try:
