@@ -58,7 +58,7 @@ def live() -> Iterator[str]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             pytest.fail(f"sco-kg serve did not start: {err.decode()[-500:]}")
         time.sleep(0.1)
     yield base
