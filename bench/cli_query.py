@@ -52,12 +52,25 @@ print(len(rows))
 
 def choose_query(name: str | None) -> Any:
     """Return the canned query to time: ``name``, else a preferred one, else the first without parameters."""
-    from sco_kg import catalog
+    from sco_kg import catalog, policy
+    from sco_kg.errors import ScoKgError
 
     if name:
         return catalog.get(name)
+
+    def offline(text: str) -> bool:
+        try:
+            policy.check(text)  # a federated query (SERVICE) would time the network
+        except ScoKgError:
+            return False
+        return True
+
     queries = catalog.all_queries()
-    plain = [q for q in queries if all(p.default is not None for p in q.params.values()) and q.form == "SELECT"]
+    plain = [
+        q
+        for q in queries
+        if all(p.default is not None for p in q.params.values()) and q.form == "SELECT" and offline(q.text)
+    ]
     if not plain:
         raise SystemExit("no canned SELECT query without required parameters in the catalogue")
     by_name = {q.name: q for q in plain}

@@ -39,11 +39,21 @@ sys.stderr.write("\nFAST-PATH " + json.dumps({"rc": rc, "imported": first}) + "\
 
 
 def _plain_queries() -> list[str]:
-    """Return the canned queries whose parameters all have defaults (they run without --param)."""
+    """Return the canned queries that run offline without --param (defaults for all, no SERVICE)."""
+    from sco_kg import policy
+
+    def offline(text: str) -> bool:
+        try:
+            policy.check(text)
+        except Exception:  # federated (SERVICE): refused without --allow-service
+            return False
+        return True
+
     try:
-        return [q.name for q in catalog.all_queries() if all(p.default is not None for p in q.params.values())]
+        queries = catalog.all_queries()
     except Exception:  # a broken catalogue is reported by the catalogue's own tests
         return []
+    return [q.name for q in queries if all(p.default is not None for p in q.params.values()) and offline(q.text)]
 
 
 def run_watched(argv: list[str], tmp_path: Path) -> tuple[dict, str]:
