@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sco_kg import iri, policy
+from sco_kg import iri, policy, sandbox
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
 
 if TYPE_CHECKING:
@@ -2112,6 +2112,7 @@ async def run_canned(request: Request, name: str, params: dict[str, str]) -> tup
 
     site = _site(request)
     q = _catalogue().get(name)
+    policy.check(q.text)  # a canned SERVICE query (federation) is opt-in on the CLI, never on the server
     bindings = query_module.bind_params(q, params)
     text = query_module.bind_values(q.text, bindings) if bindings else q.text
     outcome = await run_bounded(
@@ -2202,6 +2203,8 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
             error, status = str(exc), 404
     if params is None:
         params = canned_params(entry, pairs, prefix="p_") if entry is not None else {}
+    if entry is not None and "lang" in dict(getattr(entry, "params", {}) or {}) and not params.get("lang"):
+        params = {**params, "lang": lang}  # labels in the page's language unless asked otherwise
     norm = " ".join(text.split())
     use_canned = entry is not None and (not text or norm == " ".join(entry.text.split()))
     if entry is not None and not text:
@@ -2491,7 +2494,11 @@ def create_app(store: ox.Store, config: ServerConfig | None = None) -> Starlette
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(ServerMiddleware, config=config)],
+        middleware=[
+            # Defence in depth (SECURITY.md T3): no network, no files outside the project while answering.
+            Middleware(sandbox.SandboxMiddleware, policy=sandbox.server_policy(config.cache_dir)),
+            Middleware(ServerMiddleware, config=config),
+        ],
         exception_handlers={HttpError: _http_error, ScoKgError: _project_error},
     )
     app.state.site = Site(store, config)

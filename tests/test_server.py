@@ -550,3 +550,63 @@ def test_request_log_and_quiet(server_store: ox.Store, capsys: pytest.CaptureFix
     with TestClient(create_app(server_store, ServerConfig(quiet=True))) as c:
         c.get("/id/state/nowhere")
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- canned queries
+
+
+def test_queries_catalogue_json_and_html(client: TestClient) -> None:
+    from sco_kg import catalog
+
+    names = [q.name for q in catalog.all_queries()]
+    assert names
+    r = client.get("/queries", headers={"Accept": "application/json"})
+    assert r.status_code == 200
+    listed = r.json()["queries"]
+    assert [q["name"] for q in listed] == names
+    sig = next(q for q in listed if q["name"] == "signatories")
+    assert sig["columns"] == ["state", "label"] and sig["params"]["lang"]["type"] == "lang"
+    html = client.get("/queries", headers={"Accept": "text/html"})
+    assert html.status_code == 200 and "signatories" in html.text
+    assert client.get("/queries", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_canned_query_run(client: TestClient) -> None:
+    r = client.get("/queries/signatories", params={"format": "csv"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ["state", "label"]
+    assert {row[0] for row in rows[1:]} == STATES
+    ru = client.get("/queries/signatories", params={"lang": "ru"}, headers={"Accept": "application/json"})
+    labels = {b["label"]["value"] for b in ru.json()["results"]["bindings"]}
+    assert "Казахстан" in labels or "Республика Казахстан" in labels
+
+
+def test_canned_query_errors(client: TestClient) -> None:
+    assert client.get("/queries/no-such-query").status_code == 404
+    bad = client.get("/queries/signatories", params={"lang": 'x" } ; DROP ALL ; #'})
+    assert bad.status_code == 400
+    unknown = client.get("/queries/signatories", params={"colour": "red"}, headers={"Accept": "text/csv"})
+    assert unknown.status_code == 400 and "colour" in unknown.text
+    federated = client.get("/queries/member-states-wikidata", headers={"Accept": "application/json"})
+    assert federated.status_code == 400 and "SERVICE" in federated.text
+
+
+def test_query_page(client: TestClient) -> None:
+    page = client.get("/query", params={"name": "signatories"})
+    assert page.status_code == 200
+    assert "<textarea" in page.text and "sco:isSignatoryOf" in page.text
+    assert 'id="results"' not in page.text  # prefilled, not run yet
+    ran = client.get("/query", params={"name": "signatories", "run": "1"})
+    assert ran.status_code == 200
+    table = ran.text.split('<table class="results">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 6
+    for state in STATES:
+        assert state.replace(iri.BASE, "http://testserver/") in table
+    assert "queries/signatories?lang=en&amp;format=csv" in ran.text
+    own = client.post("/query", data={"query": f"SELECT ?o WHERE {{ <{KZ}> a ?o }}", "run": "1"})
+    assert own.status_code == 200 and "sparql?query=" in own.text
+    update = client.post("/query", data={"query": "DROP ALL", "run": "1"})
+    assert update.status_code == 403
+    broken = client.post("/query", data={"query": "SELECT WHERE {", "run": "1"})
+    assert broken.status_code == 400 and "syntax error" in broken.text
