@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,7 @@ def validation_graph(ds: Dataset) -> Graph:
     g = Graph()
     for t in ds.triples((None, None, None)):
         g.add(t)
-    for ctx in ds.contexts():
+    for ctx in ds.graphs():
         name = str(ctx.identifier)
         if name.startswith(iri.GRAPH_ASSERTION):
             g.add((URIRef(name), RDF.type, URIRef(v + "AssertionGraphName")))
@@ -261,7 +262,7 @@ def check_shacl(ds: Dataset) -> list[CheckResult]:
         focus = results.value(result, sh.focusNode)
         message = results.value(result, sh.resultMessage)
         value = results.value(result, sh.value)
-        text = str(message) if message is not None else "fails the shape"
+        text = _compact_iris(str(message)) if message is not None else "fails the shape"
         if value is not None and message is None:
             text += f" (value {_show(value)})"
         per_shape.setdefault(shape, []).append(Failure(resource=_show(focus), message=text))
@@ -278,6 +279,14 @@ def check_shacl(ds: Dataset) -> list[CheckResult]:
             )
         )
     return out
+
+
+_IRI_IN_TEXT = re.compile(r"https?://[^\s<>\"'(),;]+")
+
+
+def _compact_iris(text: str) -> str:
+    """Return ``text`` with every http(s) IRI in it written as a prefixed name where possible."""
+    return _IRI_IN_TEXT.sub(lambda m: iri.compact(m.group(0)).strip("<>"), text)
 
 
 def _kebab(name: str) -> str:
