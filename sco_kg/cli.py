@@ -85,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args._module.run(args) or 0)
+        from sco_kg import sandbox
+        from sco_kg.load import set_max_input_bytes
+
+        set_max_input_bytes(getattr(args, "max_bytes", None))
+        with sandbox.for_cli(vars(args)):  # defence in depth: no network or file access nobody asked for
+            return int(args._module.run(args) or 0)
     except ScoKgError as exc:
         print(f"sco-kg: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -295,7 +295,7 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
     """
     import pyoxigraph as ox
 
-    from sco_kg.load import check_readable
+    from sco_kg.load import check_readable, guard_input
     from sco_kg.store import OX_FORMATS, _clean_ox_message
 
     check_readable(path)
@@ -305,10 +305,12 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
         raise DataFileError(
             f"{path}: unknown RDF format for extension {path.suffix!r} (use one of {', '.join(sorted(OX_FORMATS))})"
         )
+    data = guard_input(path, name)  # size limit, no XML entities (billion laughs), no foreign JSON-LD context
     to_graph = Term("iri", graph) if graph else None
     out: list[Quad] = []
     try:
-        for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, name)):
+        source = {"path": str(path)} if data is None else {"input": data}
+        for q in ox.parse(**source, format=getattr(ox.RdfFormat, name)):  # type: ignore[arg-type]
             g = q.graph_name
             gterm = to_graph if isinstance(g, ox.DefaultGraph) else _from_ox(g)
             out.append((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object), gterm))
@@ -889,6 +891,8 @@ def _local_context(value: Any, where: str) -> Any:
         )
     if isinstance(value, dict) and "@import" in value:
         raise DataFileError(f"{where}: refusing JSON-LD @import of {value['@import']!r}")
+    if isinstance(value, dict):  # scoped contexts inside term definitions are fetched too (SECURITY.md T4)
+        return {k: _localize_contexts(v, where) for k, v in value.items()}
     return value
 
 

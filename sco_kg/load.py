@@ -59,9 +59,129 @@ def check_readable(path: Path) -> None:
         raise DataFileError(f"{path}: cannot read file: {exc.strerror or exc}") from None
 
 
+#: Default size limit of one input file (``--max-bytes``); ``None`` or 0 means no limit.
+DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024
+_max_input_bytes: int | None = DEFAULT_MAX_INPUT_BYTES
+# JSON-LD: the only context a document may name; it resolves to the local file, never to the network.
+OWN_CONTEXT_IRI = iri.BASE + "context.jsonld"
+OWN_CONTEXT_FILE = Path(__file__).resolve().parent / "context.jsonld"
+MAX_JSON_DEPTH = 200
+_XML_FORMATS = {"xml", "trix", "RDF_XML"}
+_JSONLD_FORMATS = {"json-ld", "JSON_LD"}
+
+
+def set_max_input_bytes(limit: int | None) -> None:
+    """Set the size limit of input files (``None``: keep the default, 0: no limit)."""
+    global _max_input_bytes
+    if limit is not None:
+        _max_input_bytes = limit or None
+
+
+def max_input_bytes() -> int | None:
+    """Return the size limit of input files in bytes (``None``: no limit)."""
+    return _max_input_bytes
+
+
+def _xml_text(data: bytes) -> str:
+    # Search the declarations whatever the encoding expat would accept (UTF-16 with or without a BOM).
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:64]:
+        for enc in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+    return data.decode("latin-1")
+
+
+def _json_contexts(doc: object, path: Path) -> bool:
+    """Check every ``@context`` and ``@import`` of a JSON-LD document; return whether the own context is named."""
+    own = False
+    stack: list[tuple[object, int, bool]] = [(doc, 0, False)]
+    while stack:
+        node, depth, in_context = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise DataFileError(f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, str) and in_context:
+            if node != OWN_CONTEXT_IRI:
+                raise DataFileError(
+                    f"{path}: refusing JSON-LD context {node[:200]!r}: only sco-kg's own context "
+                    f"{OWN_CONTEXT_IRI} is allowed (it is resolved locally; nothing is fetched)"
+                )
+            own = True
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, in_context) for v in node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@import":
+                    shown = str(value)[:200]
+                    raise DataFileError(f"{path}: refusing JSON-LD @import of {shown!r} (nothing is fetched)")
+                stack.append((value, depth + 1, key == "@context"))
+    return own
+
+
+def _replace_own_context(node: object, ctx: object) -> object:
+    if isinstance(node, list):
+        return [_replace_own_context(v, ctx) for v in node]
+    if isinstance(node, dict):
+        return {
+            k: (ctx if k == "@context" and v == OWN_CONTEXT_IRI else _replace_own_context(v, ctx))
+            for k, v in node.items()
+        }
+    return ctx if node == OWN_CONTEXT_IRI else node
+
+
+def guard_input(path: Path, fmt: str) -> bytes | None:
+    """Check a file before any parser sees it; return replacement bytes to parse instead, or ``None``.
+
+    Refuses (SECURITY.md T4, T5, T9): a file over the size limit (``--max-bytes``); RDF/XML that declares
+    entities or names an external DTD (billion laughs, XXE: pyoxigraph expands internal entities, rdflib hangs
+    on them); JSON-LD whose ``@context`` (anywhere, scoped contexts included) is anything but sco-kg's own
+    context, any ``@import``, or JSON nested deeper than 200 levels. A JSON-LD document naming the own context
+    gets the local copy in its place, so no parser fetches it.
+
+    Args:
+        path: the file (checked readable already).
+        fmt: its format, as an rdflib parser name (``xml``, ``json-ld``...) or a pyoxigraph one (``RDF_XML``...).
+
+    Raises:
+        DataFileError: one line naming the file and what to do.
+    """
+    import json
+    import re
+
+    limit = _max_input_bytes
+    size = path.stat().st_size
+    if limit and size > limit:
+        raise DataFileError(
+            f"{path}: {size} bytes is over the input size limit of {limit} bytes (raise it with --max-bytes N)"
+        )
+    if fmt in _XML_FORMATS:
+        text = _xml_text(path.read_bytes())
+        if "<!ENTITY" in text or re.search(r"<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", text):
+            raise DataFileError(
+                f"{path}: RDF/XML with <!ENTITY> or external DTD declarations is refused (entity expansion is "
+                "disabled: billion laughs, XXE); replace the entities by their text or convert the file to Turtle"
+            )
+        return None
+    if fmt in _JSONLD_FORMATS:
+        try:
+            doc = json.loads(path.read_bytes())
+        except RecursionError:
+            raise DataFileError(f"{path}: JSON nested too deeply") from None
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise DataFileError(f"{path}: malformed JSON: {' '.join(str(exc).split())}") from None
+        if not _json_contexts(doc, path):
+            return None
+        ctx = json.loads(OWN_CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+        return json.dumps(_replace_own_context(doc, ctx)).encode("utf-8")
+    return None
+
+
 def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | None = None) -> None:
     """Parse ``path`` into ``ds``; triple formats go into ``graph`` (required for them)."""
     from rdflib import URIRef
+
+    from sco_kg import sandbox
 
     check_readable(path)
     fmt = fmt or RDF_FORMATS.get(path.suffix.lower())
@@ -70,13 +190,18 @@ def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | Non
             f"{path}: unknown RDF format for extension {path.suffix!r} "
             f"(use one of {', '.join(sorted(RDF_FORMATS))})"
         )
+    data = guard_input(path, fmt)
+    sandbox.harden_parsers()
+    if fmt in _XML_FORMATS:
+        sandbox.defuse_xml()  # second line behind guard_input (SECURITY.md T5)
+    source = {"source": path} if data is None else {"data": data, "publicID": path.resolve().as_uri()}
     try:
         if fmt in ("trig", "nquads"):
-            ds.parse(path, format=fmt)
+            ds.parse(**source, format=fmt)  # type: ignore[arg-type]
         else:
             if graph is None:
                 raise DataFileError(f"{path}: a triple format needs a target graph")
-            ds.graph(URIRef(graph)).parse(path, format=fmt)
+            ds.graph(URIRef(graph)).parse(**source, format=fmt)  # type: ignore[arg-type]
     except DataFileError:
         raise
     except UnicodeDecodeError as exc:

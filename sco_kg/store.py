@@ -46,7 +46,7 @@ def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt
     """Load ``path`` into ``store``; triple formats go into ``graph`` (the default graph when ``None``)."""
     import pyoxigraph as ox
 
-    from sco_kg.load import check_readable
+    from sco_kg.load import check_readable, guard_input
 
     check_readable(path)
     name = fmt or OX_FORMATS.get(path.suffix.lower())
@@ -55,12 +55,16 @@ def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt
             f"{path}: unknown RDF format for extension {path.suffix!r} "
             f"(use one of {', '.join(sorted(OX_FORMATS))})"
         )
+    data = guard_input(path, name)  # size limit, no XML entities, no foreign JSON-LD context (SECURITY.md T4/T5/T9)
     rdf_format = getattr(ox.RdfFormat, name)
     to_graph = None
     if name not in QUAD_FORMATS and graph is not None:
         to_graph = ox.NamedNode(graph)
     try:
-        store.bulk_load(path=str(path), format=rdf_format, to_graph=to_graph)
+        if data is None:
+            store.bulk_load(path=str(path), format=rdf_format, to_graph=to_graph)
+        else:
+            store.bulk_load(input=data, format=rdf_format, to_graph=to_graph)
     except SyntaxError as exc:
         raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
     except (OSError, ValueError) as exc:

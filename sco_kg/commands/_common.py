@@ -37,6 +37,13 @@ def add_read_options(p: argparse.ArgumentParser, store: bool = True) -> None:
         default=None,
         help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
     )
+    p.add_argument(
+        "--max-bytes",
+        metavar="N",
+        type=_byte_count,
+        default=None,
+        help="refuse input files larger than N bytes (suffixes k, M, G; 0 = no limit; default 512M)",
+    )
     if not store:
         return
     p.add_argument(
@@ -47,6 +54,17 @@ def add_read_options(p: argparse.ArgumentParser, store: bool = True) -> None:
         default=None,
         help="read the on-disk Oxigraph store DIR (made by 'sco-kg store build DIR'), not the files",
     )
+
+
+def _byte_count(text: str) -> int:
+    """Return a size such as ``5000``, ``64k``, ``10M`` or ``1G`` in bytes (argparse type of ``--max-bytes``)."""
+    units = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    value = text.strip().lower().removesuffix("b")
+    unit = value[-1:] if value[-1:] in ("k", "m", "g") else ""
+    number = value[: len(value) - len(unit)]
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a size in bytes such as 1000000, 64k or 10M, got {text!r}")
+    return int(number) * units[unit]
 
 
 def read_store(args: argparse.Namespace) -> pyoxigraph.Store:
