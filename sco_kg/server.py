@@ -19,6 +19,7 @@ import concurrent.futures
 import contextlib
 import csv
 import difflib
+import functools
 import html
 import io
 import json
@@ -345,7 +346,7 @@ def execute_query(
     if substitutions:
         kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
     try:
-        result = store.query(text, **kwargs)
+        result: Any = store.query(text, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome(kind="ask", boolean=bool(result))
         outcome: QueryOutcome
@@ -586,6 +587,7 @@ class Site:
         self._cache: dict[tuple[str, ...], bytes | str] = {}
         self._cache_lock = threading.Lock()
         self.labels: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        q: Any
         for pred in LABEL_PREDICATES:
             for q in store.quads_for_pattern(None, ox.NamedNode(pred), None, None):
                 if not isinstance(q.object, ox.Literal) or isinstance(q.subject, ox.Triple):
@@ -691,6 +693,7 @@ class Site:
 
         found: set[str] = set()
         rdf_type = ox.NamedNode(RDF_TYPE)
+        q: Any
         for c in self.descendants(cls):
             for q in self.store.quads_for_pattern(None, rdf_type, ox.NamedNode(c), None):
                 if q.graph_name.value != iri.GRAPH_ONTOLOGY and isinstance(q.subject, ox.NamedNode):
@@ -1005,7 +1008,8 @@ class UpdateRefused(QueryRejected):
 
 
 def _site(request: Request) -> Site:
-    return request.app.state.site  # type: ignore[no-any-return]
+    site: Site = request.app.state.site
+    return site
 
 
 def base_url(request: Request) -> str:
@@ -1181,6 +1185,39 @@ def error_page(request: Request, status: int, title: str, message: str, **contex
 # ---------------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _policy_verdict(text: str) -> tuple[str, str, str]:
+    try:
+        info = policy.analyse(text)
+        if info.is_update:
+            ops = ", ".join(info.update_ops)
+            return "", "update", f"SPARQL Update ({ops}) is not allowed: this endpoint is read-only"
+        policy.check(text)
+    except QueryRejected as exc:
+        return "", "rejected", str(exc)
+    except QueryError as exc:
+        return "", "error", str(exc)
+    return {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph"), "", ""
+
+
+def checked_form(text: str) -> str:
+    """Return ``select``, ``ask`` or ``graph`` for a query the policy lets run (verdicts are cached by text).
+
+    Raises:
+        UpdateRefused: the text is a SPARQL Update (the endpoint is read-only: 403).
+        QueryRejected: SERVICE, LOAD or a remote dataset clause (400).
+        QueryError: not a SPARQL query at all (400).
+    """
+    form, kind, message = _policy_verdict(text)
+    if kind == "update":
+        raise UpdateRefused(message)
+    if kind == "rejected":
+        raise QueryRejected(message)
+    if kind == "error":
+        raise QueryError(message)
+    return form
+
+
 def choose_media(form: str, accept: str | None, formats: Sequence[str]) -> str:
     """Return the answer's media type from the ``format`` parameter values or, without them, ``Accept``.
 
@@ -1227,12 +1264,7 @@ async def answer_query(
 
     site = _site(request)
     try:
-        info = policy.analyse(text)
-        if info.is_update:
-            ops = ", ".join(info.update_ops)
-            raise UpdateRefused(f"SPARQL Update ({ops}) is not allowed: this endpoint is read-only")
-        policy.check(text)
-        form = {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph")
+        form = checked_form(text)
         media = choose_media(form, request.headers.get("accept"), formats)
         outcome = await run_bounded(
             site,
@@ -2155,7 +2187,7 @@ def results_view(site: Site, link: Linker, outcome: QueryOutcome, lang: str) -> 
     if outcome.kind == "ask":
         return {"kind": "ask", "boolean": outcome.boolean}
     if outcome.kind == "graph":
-        rows = [
+        triples = [
             [
                 term_view(site, link, t.subject, lang),
                 term_view(site, link, t.predicate, lang),
@@ -2166,10 +2198,12 @@ def results_view(site: Site, link: Linker, outcome: QueryOutcome, lang: str) -> 
         return {
             "kind": "select",
             "columns": ["subject", "predicate", "object"],
-            "rows": rows,
+            "rows": triples,
             "truncated": outcome.truncated,
         }
-    rows = [[term_view(site, link, t, lang) if t is not None else None for t in row] for row in outcome.rows]
+    rows: list[list[dict[str, Any] | None]] = [
+        [term_view(site, link, t, lang) if t is not None else None for t in row] for row in outcome.rows
+    ]
     return {"kind": "select", "columns": outcome.variables, "rows": rows, "truncated": outcome.truncated}
 
 
@@ -2216,15 +2250,11 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
         try:
             if use_canned:
                 _, outcome = await run_canned(request, name, params)
-                kind = {"SELECT": "select", "ASK": "ask"}.get(policy.analyse(entry.text).form, "graph")
+                kind = outcome.kind
                 base = f"queries/{name}"
                 extra = dict(params)
             else:
-                info = policy.analyse(text)
-                if info.is_update:
-                    raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
-                policy.check(text)
-                kind = {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph")
+                kind = checked_form(text)
                 outcome = await run_bounded(
                     site,
                     lambda deadline: execute_query(site.store, text, deadline=deadline, max_rows=site.config.max_rows),
@@ -2442,7 +2472,7 @@ class ServerMiddleware:
                     f"query string over {self.config.max_query_string} bytes: POST the query instead\n",
                     status_code=414,
                 )
-                await response(scope, receive, send_wrapper)
+                await response(scope, receive, send_wrapper)  # type: ignore[arg-type]
             else:
                 await self.app(scope, receive, send_wrapper)
         finally:
