@@ -1660,7 +1660,12 @@ def home_view(site: Site, link: Linker, lang: str) -> dict[str, Any]:
     """Return the counts and entry points of the home page."""
     graphs: dict[str, int] = {}
     for g, n in site.graph_counts.items():
-        key = "ag:*" if g.startswith(iri.GRAPH_ASSERTION) else graph_label(g)
+        if g.startswith(iri.GRAPH_ASSERTION):
+            key = "ag:*"
+        elif g.startswith(iri.GRAPH_CONTEXT + "/"):
+            key = "scog:context/*"
+        else:
+            key = graph_label(g)
         graphs[key] = graphs.get(key, 0) + n
     sections = []
     for key, classes in HOME_SECTIONS:
@@ -1863,7 +1868,6 @@ def neighbourhood_dot(site: Site, link: Linker, value: str, lang: str, limit: in
         f'  {_dot_id(value)} [label={_dot_label(site.label(value, lang))}, fillcolor="#ffe9a8", color="#b08000", '
         "penwidth=2];",
     ]
-    nodes = {value}
     edges: list[tuple[str, str, str, bool]] = []
     for incoming in (False, True):
         for st in site.statements(value, incoming=incoming):
@@ -1874,21 +1878,25 @@ def neighbourhood_dot(site: Site, link: Linker, value: str, lang: str, limit: in
                 continue
             s, o = (other.value, value) if incoming else (value, other.value)
             edges.append((s, st.predicate.value, o, st.inferred))
+    # One edge per neighbour: asserted predicates first, an all-inferred link dashed.
     edges.sort(key=lambda e: (e[3], e[1], e[0], e[2]))
-    seen: set[tuple[str, str, str]] = set()
-    for s, p, o, inferred in edges:
-        if (s, p, o) in seen or len(seen) >= limit:
+    by_neighbour: dict[str, list[tuple[str, str, str, bool]]] = {}
+    for edge in edges:
+        other = edge[0] if edge[2] == value else edge[2]
+        if other == value:
             continue
-        seen.add((s, p, o))
-        for n in (s, o):
-            if n not in nodes:
-                nodes.add(n)
-                lines.append(
-                    f"  {_dot_id(n)} [label={_dot_label(site.label(n, lang))}, URL={_dot_id(link.iri(n))}, "
-                    f'target="_top", tooltip={_dot_id(iri.compact(n))}];'
-                )
-        style = ', style=dashed, color="#999", fontcolor="#888"' if inferred else ""
-        lines.append(f"  {_dot_id(s)} -> {_dot_id(o)} [label={_dot_label(site.label(p, lang), 22)}{style}];")
+        if other in by_neighbour or len(by_neighbour) < limit:
+            by_neighbour.setdefault(other, []).append(edge)
+    for other, group in sorted(by_neighbour.items(), key=lambda kv: (kv[1][0][3], site.label(kv[0], lang))):
+        lines.append(
+            f"  {_dot_id(other)} [label={_dot_label(site.label(other, lang))}, URL={_dot_id(link.iri(other))}, "
+            f'target="_top", tooltip={_dot_id(iri.compact(other))}];'
+        )
+        s, _, o, _ = group[0]
+        names = list(dict.fromkeys(site.label(p, lang) for _, p, _, _ in group))
+        text = "\n".join(names[:3]) + ("\n…" if len(names) > 3 else "")
+        style = ', style=dashed, color="#999", fontcolor="#888"' if all(e[3] for e in group) else ""
+        lines.append(f"  {_dot_id(s)} -> {_dot_id(o)} [label={_dot_id(text).replace(chr(10), chr(92) + 'n')}{style}];")
     lines.append("}")
     return "\n".join(lines)
 
