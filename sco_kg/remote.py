@@ -676,7 +676,10 @@ def push(
     bar.close()
     report.method = "Graph Store HTTP Protocol" if use == "gsp" else "SPARQL 1.1 Update"
     if verify:
-        report.remote = count_triples(endpoint, list(by_graph), timeout, retries, backoff, auth)
+        try:
+            report.remote = count_triples(endpoint, list(by_graph), timeout, retries, backoff, auth)
+        except RemoteError as exc:
+            raise RemoteError(f"pushed all {len(plan)} graphs but could not verify them on the store: {exc}") from None
         wrong = [
             g for g, n in report.expected.items()
             if (report.remote.get(g, 0) != n if replace else report.remote.get(g, 0) < n)
