@@ -206,6 +206,7 @@ IDS: dict[str, str] = {
 STATE_KEYS = ("kazakhstan", "china", "kyrgyzstan", "russia", "tajikistan", "uzbekistan")
 SIX_STATES = {IDS[f"S{i}"] for i in range(1, 7)}
 FIVE_STATES = SIX_STATES - {IDS["S6"]}
+PRESIDENTS = " ".join(f"person:president-{k}-2001" for k in STATE_KEYS)
 
 DATE_2001_06_15 = '"2001-06-15"^^xsd:date'
 
@@ -914,3 +915,41 @@ STATUSES = [
 @pytest.mark.parametrize(("item", "status", "sentence"), STATUSES, ids=[s[0] for s in STATUSES])
 def test_status_matches_inventory(asserted: Dataset, item: str, status: str, sentence: str) -> None:
     assert stated(asserted, "?status", f"{IDS[item]} sco:status ?status") == {f"sco:{status}": {sentence}}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# [ext] items beyond section 3: facts the text does not state stay out of the assertion graphs
+# --------------------------------------------------------------------------------------------------------------
+
+EXTERNAL_FACTS = {
+    # INVENTORY.md D2, D3: the full dates (26 Apr 1996, 24 Apr 1997) are from PA-X and CIS Legislation
+    "treaty-dates": """VALUES ?x { document:agreement-military-trust-1996 event:signing-agreement-1996
+                                   document:agreement-reduction-military-forces-1997 event:signing-agreement-1997 }
+                       ?x sco:date ?value""",
+    # D4-D6: the named summit documents (Almaty Joint Statement, ...)
+    "summit-documents": """VALUES ?set { document:summary-documents-1998-almaty document:summary-documents-1999-bishkek
+                                         document:summary-documents-2000-dushanbe }
+                           ?x sco:partOf ?set . BIND(?set AS ?value)""",
+    # D8: signed in Shanghai on 15 June 2001 by the six states
+    "convention-signing": """BIND(document:shanghai-convention-2001 AS ?x)
+                             ?x sco:signingEvent|sco:date|sco:year|sco:hasSignatory ?value""",
+    # D11: signed 7 June 2002 in St Petersburg
+    "charter-signing": """VALUES ?x { document:sco-charter event:signing-sco-charter event:summit-2002 }
+                          ?x sco:date|sco:atPlace|prov:atLocation ?value""",
+    # the six presidents are unnamed in the text
+    "presidents-names": f"VALUES ?x {{ {PRESIDENTS} }} ?x foaf:name|skos:prefLabel ?value",
+    # Chinese and Russian names, and any other non-English label
+    "non-english-names": """?x rdfs:label|skos:prefLabel|skos:altLabel ?value
+                            FILTER(lang(?value) != "" && !langMatches(lang(?value), "en"))""",
+    # identifiers in other knowledge graphs
+    "external-identifiers": "?x owl:sameAs ?value",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTERNAL_FACTS))
+def test_external_facts_stay_out_of_assertion_graphs(asserted: Dataset, name: str) -> None:
+    """[ext] facts are in no assertion graph; where the linking issue added them, only in sourced context graphs."""
+    pattern = EXTERNAL_FACTS[name]
+    assert stated(asserted, "?x ?value", pattern) == {}
+    found = holding_graphs(asserted, "?x ?value", pattern)
+    assert_external_only(asserted, found)
