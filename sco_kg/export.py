@@ -310,7 +310,7 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
     out: list[Quad] = []
     try:
         source = {"path": str(path)} if data is None else {"input": data}
-        for q in ox.parse(**source, format=getattr(ox.RdfFormat, name)):  # type: ignore[arg-type]
+        for q in ox.parse(**source, format=getattr(ox.RdfFormat, name)):
             g = q.graph_name
             gterm = to_graph if isinstance(g, ox.DefaultGraph) else _from_ox(g)
             out.append((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object), gterm))
@@ -1035,8 +1035,8 @@ def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | 
     st = store.open_store(inferred=False, with_files=[Path(p) for p in with_files])
     sources: dict[str, list[str]] = defaultdict(list)
     query = iri.sparql_prefixes() + "SELECT ?g ?src WHERE { ?g prov:wasDerivedFrom ?src }"
-    for row in st.query(query, use_default_graph_as_union=True):
-        sources[row["g"].value].append(row["src"].value)  # type: ignore[index]
+    for row in cast(Iterable[Any], st.query(query, use_default_graph_as_union=True)):
+        sources[row["g"].value].append(row["src"].value)
 
     def ent(value: str) -> Term:
         return Term("iri", qids.get(value, value))
@@ -1057,9 +1057,9 @@ def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | 
 
     for prop, qualifier, query in _WIKIDATA_FACTS:
         facts: dict[tuple[str, Term], dict[str, Any]] = {}
-        for row in st.query(iri.sparql_prefixes() + query, use_default_graph_as_union=True):
-            s = row["s"].value  # type: ignore[index]
-            raw = row["value"]  # type: ignore[index]
+        for row in cast(Iterable[Any], st.query(iri.sparql_prefixes() + query, use_default_graph_as_union=True)):
+            s = row["s"].value
+            raw = row["value"]
             if hasattr(raw, "datatype"):
                 when = _wd_time(raw.value)
                 if when is None:
@@ -1068,12 +1068,12 @@ def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | 
             else:
                 value = ent(raw.value)
             fact = facts.setdefault((s, value), {"graphs": set(), "when": set()})
-            fact["graphs"].add(row["g"].value)  # type: ignore[index]
-            if qualifier and row["when"] is not None:  # type: ignore[index]
-                when = _wd_time(row["when"].value)  # type: ignore[index]
+            fact["graphs"].add(row["g"].value)
+            if qualifier and row["when"] is not None:
+                when = _wd_time(row["when"].value)
                 if when:
                     fact["when"].add(when)
-                    fact["graphs"].add(row["wg"].value)  # type: ignore[index]
+                    fact["graphs"].add(row["wg"].value)
         for (s, value), fact in sorted(facts.items(), key=lambda kv: (kv[0][0], kv[0][1].nt())):
             subject = ent(s)
             vkey = _key(value.value) if value.kind == "iri" else value.value[:10]
