@@ -610,3 +610,54 @@ def test_query_page(client: TestClient) -> None:
     assert update.status_code == 403
     broken = client.post("/query", data={"query": "SELECT WHERE {", "run": "1"})
     assert broken.status_code == 400 and "syntax error" in broken.text
+
+
+def test_sparql_remote_dataset_clause_refused(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }"})
+    assert r.status_code == 400 and "FROM" in r.text
+
+
+# --------------------------------------------------------------------------- the serve command
+
+
+def test_serve_without_the_server_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sco_kg.cli import main
+    from sco_kg.commands import serve
+
+    monkeypatch.setattr(serve, "missing_server_modules", lambda: ["starlette"])
+    assert main(["serve"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'sco-kg[server]'" in err and "starlette" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--timeout", "-1"],
+        ["serve", "--timeout", "nan"],
+        ["serve", "--max-rows", "0"],
+        ["serve", "--port", "70000"],
+        ["serve", "--base-url", "ftp://example.org/"],
+        ["serve", "--with-format", "ttl"],
+    ],
+)
+def test_serve_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from sco_kg.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_serve_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from sco_kg.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["serve", "--no-inference", "--port", str(port), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot serve on 127.0.0.1:{port}" in err and err.count("\n") == 1

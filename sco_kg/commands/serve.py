@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import socket
+import sys
 
 from sco_kg.commands._common import add_read_options
 from sco_kg.errors import ScoKgError, UsageError
@@ -84,6 +86,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_read_options(p)
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    """Return a listening socket on ``host:port``, or raise a one-line error (port in use, bad address)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ScoKgError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ScoKgError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def missing_server_modules() -> list[str]:
     """Return the modules of the 'server' extra that are not installed."""
     return [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
@@ -111,19 +132,14 @@ def run(args: argparse.Namespace) -> int:
         base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred
     )
     app = create_app(data, config)
+    sock = _bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    if not args.quiet:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"sco-kg: serving http://{shown}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            lifespan="off",
-        )
+        uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off")
     )
-    try:
-        server.run()
-    except OSError as exc:  # bind failures (port in use, bad address)
-        raise ScoKgError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    with sock:
+        server.run(sockets=[sock])
     return 0
