@@ -215,8 +215,11 @@ def validation_graph(ds: Dataset) -> Graph:
             g.add((URIRef(entity), URIRef(v + "allowed" + allowed[0].upper() + allowed[1:]), URIRef(external)))
     source = paths.source_text()
     if source.exists():
-        length = len(source.read_text(encoding="utf-8"))
-        g.add((URIRef(iri.TEXT_CONTEXT), URIRef(v + "sourceLength"), Literal(length, datatype=XSD.integer)))
+        length = Literal(len(source.read_text(encoding="utf-8")), datatype=XSD.nonNegativeInteger)
+        context = URIRef(iri.TEXT_CONTEXT)
+        ref = URIRef(iri.PREFIXES["nif"] + "referenceContext")
+        for unit in set(g.subjects(ref, context)):
+            g.add((unit, URIRef(v + "sourceLength"), length))
     return g
 
 
@@ -263,8 +266,8 @@ def check_shacl(ds: Dataset) -> list[CheckResult]:
         message = results.value(result, sh.resultMessage)
         value = results.value(result, sh.value)
         text = _compact_iris(str(message)) if message is not None else "fails the shape"
-        if value is not None and message is None:
-            text += f" (value {_show(value)})"
+        if value is not None and _show(value) not in text:
+            text += f" (value: {_show(value)})"
         per_shape.setdefault(shape, []).append(Failure(resource=_show(focus), message=text))
     out = []
     for shape, failures in per_shape.items():
