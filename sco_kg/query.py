@@ -270,8 +270,20 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
         return text
     at = policy.where_brace(text) + 1
     names = " ".join(f"?{n}" for n in bindings)
-    values = " ".join(t.n3() for t in bindings.values())
+    values = " ".join(_sparql_n3(t) for t in bindings.values())
     return f"{text[:at]} VALUES ({names}) {{ ({values}) }}{text[at:]}"
+
+
+def _sparql_n3(term: Term) -> str:
+    # SPARQL 1.1 §19.2 (rdflib, and spec-conformant endpoints) expands \uXXXX in the whole query text before
+    # parsing, so a value holding a backslash followed by "u0022" would come back as a quote (or not parse):
+    # write that "u"/"U" itself as \U00000075/\U00000055 (8 digits: rdflib reads \u plus 8 hex digits as one
+    # escape), which every parser reads back as the letter.
+    text = term.n3()
+    if term.kind != "literal" or "\\" not in text:
+        return text
+    letter = {"u": "\\U00000075", "U": "\\U00000055"}
+    return re.sub(r"(?<!\\)((?:\\\\)+)([uU])", lambda m: m.group(1) + letter[m.group(2)], text)
 
 
 # -------------------------------------------------------------------------------------------- results
