@@ -15,6 +15,7 @@ IRIs under ``https://w3id.org/sco-kg/`` map onto the server by path (``…/id/st
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import csv
@@ -64,6 +65,7 @@ VOID = iri.PREFIXES["void"]
 DCAT = iri.PREFIXES["dcat"]
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 DATASET_IRI = iri.BASE + ".well-known/void#dataset"
+CACHE_ENTRIES = 1024  # rendered pictures, pages and descriptions kept in memory
 
 # Label predicates in the order a display name is chosen (LINKING.md: formal names in skos:prefLabel).
 LABEL_PREDICATES = (
@@ -584,7 +586,7 @@ class Site:
         self.executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=config.workers, thread_name_prefix="sco-kg-query"
         )
-        self._cache: dict[tuple[str, ...], bytes | str] = {}
+        self._cache: collections.OrderedDict[tuple[str, ...], Any] = collections.OrderedDict()
         self._cache_lock = threading.Lock()
         self.labels: dict[str, dict[str, list[tuple[str, str]]]] = {}
         q: Any
@@ -629,10 +631,14 @@ class Site:
         """Return the cached value for ``key``, computing it with ``make`` the first time."""
         with self._cache_lock:
             if key in self._cache:
-                return self._cache[key]  # type: ignore[return-value]
+                self._cache.move_to_end(key)
+                return self._cache[key]
         value = make()
         with self._cache_lock:
-            self._cache[key] = value  # type: ignore[assignment]
+            self._cache[key] = value
+            # Bounded: keys include the request's base URL, which a client chooses through the Host header.
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return value
 
     # --- labels ------------------------------------------------------------------------------------

@@ -661,3 +661,16 @@ def test_serve_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["serve", "--no-inference", "--port", str(port), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert f"cannot serve on 127.0.0.1:{port}" in err and err.count("\n") == 1
+
+
+def test_cache_is_bounded_whatever_the_host_header(server_store: ox.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sco_kg import server
+
+    monkeypatch.setattr(server, "CACHE_ENTRIES", 20)
+    app = create_app(server_store, ServerConfig(quiet=True))
+    with TestClient(app) as c:
+        for i in range(40):
+            r = c.get("/.well-known/void", headers={"Host": f"h{i}.example"})
+            assert r.status_code == 200
+            assert f"http://h{i}.example/sparql".encode() in r.content
+        assert len(app.state.site._cache) == 20
