@@ -20,7 +20,6 @@ the file and line. ``python -m sco_kg.catalog --readme`` writes ``queries/README
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -37,22 +36,36 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden"
 
-# PyYAML's implicit resolvers (YAML 1.1) for everything that is not a string; a plain scalar matching one of
-# these is refused unless it is a plain decimal integer, so that this parser and PyYAML always agree.
-_YAML_NON_STR = re.compile(
-    r"""^(?:
-        yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-      | ~|null|Null|NULL
-      | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-      | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
-      | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
-      | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
-      | [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?.*
-      | <<|=
-    )$""",
-    re.VERBOSE,
+# PyYAML reads some plain scalars as something else than text (YAML 1.1 booleans and nulls, numbers, dates).
+# Such a scalar is refused unless it is a plain decimal integer, so that this parser and PyYAML always agree:
+# the words below, and anything that starts like a number (a digit, a sign, a dot), must be quoted.
+_YAML_WORDS = frozenset(
+    [
+        "yes",
+        "Yes",
+        "YES",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "<<",
+        "=",
+    ]
 )
 _PLAIN_INT = re.compile(r"^-?(?:0|[1-9][0-9]*)$")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
@@ -143,7 +156,7 @@ def _scalar(text: str, line: int, flow: bool) -> str | int:
         raise _HeaderError(line, f"value {text!r} contains a flow indicator: quote it")
     if _PLAIN_INT.match(text):
         return int(text)
-    if _YAML_NON_STR.match(text):
+    if text in _YAML_WORDS or text[0] in "0123456789+-.":
         raise _HeaderError(line, f"YAML would not read {text!r} as text: quote it")
     return text
 
@@ -411,7 +424,7 @@ def load_file(path: Path) -> Query:
 
 def query_files(directory: Path | None = None) -> list[Path]:
     """Return the canned query files (``queries/*.rq``, not ``queries/checks/``) sorted by name."""
-    return sorted((directory or paths.queries_dir()).glob("*.rq"))
+    return sorted((directory or paths.queries_dir()).glob("*.rq"), key=lambda p: p.stem)
 
 
 def names(directory: Path | None = None) -> list[str]:
@@ -437,6 +450,8 @@ def get(name: str, directory: Path | None = None) -> Query:
     directory = directory or paths.queries_dir()
     path = directory / f"{name}.rq"
     if not NAME_RE.match(name) or not path.is_file():
+        import difflib
+
         known = names(directory)
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else " (run 'sco-kg queries' for the list)"

@@ -366,7 +366,7 @@ def _json_str(s: str) -> str:
         elif ch == "\f":
             out.append("\\f")
         elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04X}")
+            out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
     out.append('"')
@@ -396,10 +396,23 @@ def _to_json(r: Result) -> bytes:
     return f'{{"head":{{"vars":[{head}]}},"results":{{"bindings":[{",".join(rows)}]}}}}'.encode()
 
 
-def _xml_escape(s: str, attr: bool = False) -> str:
+_XML_SPACE = {" ": "&#32;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+
+
+def _xml_escape(s: str) -> str:
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace('"', "&quot;").replace("'", "&apos;")
-    return s
+    return s.replace('"', "&quot;").replace("'", "&apos;")
+
+
+def _xml_text(s: str) -> str:
+    # Oxigraph writes leading and trailing whitespace as character references, so that no XML processor can
+    # trim it; whitespace inside the text stays as it is.
+    body = s.strip(" \t\n\r")
+    if not body:
+        return "".join(_XML_SPACE[c] for c in s)
+    start = len(s) - len(s.lstrip(" \t\n\r"))
+    lead, trail = s[:start], s[start + len(body) :]
+    return "".join(_XML_SPACE[c] for c in lead) + _xml_escape(body) + "".join(_XML_SPACE[c] for c in trail)
 
 
 def _to_xml(r: Result) -> bytes:
@@ -422,11 +435,11 @@ def _to_xml(r: Result) -> bytes:
             elif t.kind == "bnode":
                 parts.append(f"<bnode>{_xml_escape(t.value)}</bnode>")
             elif t.lang:
-                parts.append(f'<literal xml:lang="{_xml_escape(t.lang)}">{_xml_escape(t.value)}</literal>')
+                parts.append(f'<literal xml:lang="{_xml_escape(t.lang)}">{_xml_text(t.value)}</literal>')
             elif t.datatype:
-                parts.append(f'<literal datatype="{_xml_escape(t.datatype)}">{_xml_escape(t.value)}</literal>')
+                parts.append(f'<literal datatype="{_xml_escape(t.datatype)}">{_xml_text(t.value)}</literal>')
             else:
-                parts.append(f"<literal>{_xml_escape(t.value)}</literal>")
+                parts.append(f"<literal>{_xml_text(t.value)}</literal>")
             parts.append("</binding>")
         parts.append("</result>")
     parts.append("</results></sparql>")
@@ -471,6 +484,12 @@ def _tsv_cell(t: Term | None) -> str:
         pattern = _TSV_NUMERIC.get(t.datatype)
         if pattern is not None and pattern.match(t.value):
             return t.value
+    if t.kind == "literal":
+        # Oxigraph's TSV writer escapes only these (other control characters stay as they are).
+        text = t.value.replace("\\", "\\\\").replace('"', '\\"')
+        text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        suffix = f"@{t.lang}" if t.lang else f"^^<{t.datatype}>" if t.datatype else ""
+        return f'"{text}"{suffix}'
     return t.n3()
 
 
