@@ -23,7 +23,8 @@ from typing import Any
 from sco_kg.atomic import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "bench" / "out"
+# Where reports go by default; SCO_KG_BENCH_OUT moves them (the smoke tests write only to their tmp_path).
+OUT = Path(os.environ.get("SCO_KG_BENCH_OUT") or REPO / "bench" / "out")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ clean checkout and reports the structure bench/README.md documents (never the ti
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,10 +24,16 @@ BENCH_BASE = "https://w3id.org/sco-kg/bench/"
 NIF = iri.PREFIXES["nif"]
 
 
-def run_module(module: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m module args`` from the repository root; fail with its stderr when it fails."""
+def run_module(
+    module: str, *args: str, timeout: int = 240, out: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module args`` from the repository root; fail with its stderr when it fails.
+
+    ``out`` becomes ``SCO_KG_BENCH_OUT``, where a benchmark writes its default report.
+    """
+    env = {**os.environ, "SCO_KG_BENCH_OUT": str(out)} if out else None
     proc = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
@@ -167,3 +174,15 @@ def test_cli_query_smoke(tmp_path):
         assert s["runs"] == 1 and s["min"] <= s["median"] <= s["max"]
     assert report["ratio_to_floor"]["python -c pass"] == 1.0
     assert "× python -c pass" in proc.stdout and "target ≤ 3.0×" in proc.stdout
+
+
+def test_endpoint_smoke(tmp_path):
+    """Benchmark 3 (bench/endpoint.py, the server's): both servers answer, the same rows, without errors."""
+    proc = run_module("bench.endpoint", "--smoke", out=tmp_path)
+    report = json.loads((tmp_path / "endpoint.json").read_text(encoding="utf-8"))
+    assert set(report["summary"]) == {"sco-kg serve", "oxigraph serve-read-only"}
+    for s in report["summary"].values():
+        assert s["errors"] == 0 and s["req_per_s_median"] > 0 and 0 < s["p50_ms_median"] <= s["p99_ms_median"]
+    (answer,) = {tuple(a) for a in report["answer"].values()}
+    assert answer  # the query has rows, and both servers returned the same
+    assert "req/s" in proc.stdout
