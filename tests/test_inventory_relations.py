@@ -18,7 +18,8 @@ IRIs or values:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from rdflib import Literal
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from rdflib.term import Node
 
 PREFIXES = iri.sparql_prefixes()
+
+# A solution: one value, or a tuple of values when several variables are reported ((): no variables).
+Key = str | tuple[str, ...]
 CONTEXT_GRAPHS = iri.GRAPH_CONTEXT + "/"
 
 # Inventory ID -> node (compact IRI). test_inventory_ids_name_the_nodes_used_here checks every pair against the
@@ -241,19 +245,24 @@ def variables_of(select: str) -> list[str]:
     return re.findall(r"\?(\w+)", select)
 
 
-def key_of(values: list[str]) -> str | tuple[str, ...]:
-    """Return one value as itself and several as a tuple (the keys of :func:`stated` and :func:`select`)."""
+def key_of(row: dict[str, Any], names: list[str]) -> Key:
+    """Return the values of ``names`` in ``row``: one as itself, several as a tuple, none as ``()``."""
+    values = [show(row.get(n)) for n in names]
     return values[0] if len(values) == 1 else tuple(values)
 
 
-def select(ds: Dataset, variables: str, where: str) -> set[str | tuple[str, ...]]:
+def solutions(ds: Dataset, query: str) -> list[dict[str, Any]]:
+    """Return the solutions of the SELECT ``query`` (prefixes added) as {variable: term} dicts."""
+    return [row.asdict() for row in ds.query(PREFIXES + query)]  # type: ignore[union-attr]
+
+
+def select(ds: Dataset, variables: str, where: str) -> set[Key]:
     """Return the distinct solutions of ``SELECT variables WHERE { where }`` over all graphs, compacted."""
     names = variables_of(variables)
-    result = ds.query(f"{PREFIXES}SELECT DISTINCT {variables} WHERE {{ {where} }}")
-    return {key_of([show(row[n]) for n in names]) for row in result}  # type: ignore[index]
+    return {key_of(row, names) for row in solutions(ds, f"SELECT DISTINCT {variables} WHERE {{ {where} }}")}
 
 
-def stated(ds: Dataset, variables: str, pattern: str) -> dict[str | tuple[str, ...], set[str]]:
+def stated(ds: Dataset, variables: str, pattern: str) -> dict[Key, set[str]]:
     """Return {solution: sentences} for ``pattern`` matched inside one assertion graph.
 
     Args:
@@ -267,43 +276,38 @@ def stated(ds: Dataset, variables: str, pattern: str) -> dict[str | tuple[str, .
         ``sco:paragraphNumber`` of the paragraph the sentence is ``sco:partOf``, M its ``sco:sentenceNumber``.
     """
     names = variables_of(variables)
-    query = f"""{PREFIXES}SELECT DISTINCT {variables} ?pn ?sn WHERE {{
+    query = f"""SELECT DISTINCT {variables} ?pn ?sn WHERE {{
         GRAPH ?g {{ {pattern} }}
         {SOURCE}
     }}"""
-    found: dict[str | tuple[str, ...], set[str]] = {}
-    for row in ds.query(query):
-        key = key_of([show(row[n]) for n in names]) if names else ()  # type: ignore[index]
-        found.setdefault(key, set()).add(f"p{int(row.pn)}-s{int(row.sn)}")  # type: ignore[union-attr]
+    found: dict[Key, set[str]] = {}
+    for row in solutions(ds, query):
+        found.setdefault(key_of(row, names), set()).add(f"p{int(row['pn'])}-s{int(row['sn'])}")
     return found
 
 
-def each(keys: set[str] | set[tuple[str, ...]], sentence: str) -> dict[str | tuple[str, ...], set[str]]:
+def each(keys: Iterable[Key], sentence: str) -> dict[Key, set[str]]:
     """Return the expectation that every solution in ``keys`` is stated by ``sentence`` alone."""
     return {k: {sentence} for k in keys}
 
 
-def holding_graphs(ds: Dataset, variables: str, pattern: str) -> dict[str | tuple[str, ...], set[str]]:
-    """Return {solution: graphs} for ``pattern`` matched inside any one named graph (compact graph IRIs)."""
+def holding_graphs(ds: Dataset, variables: str, pattern: str) -> dict[Key, set[str]]:
+    """Return {solution: graph IRIs} for ``pattern`` matched inside any one named graph."""
     names = variables_of(variables)
-    found: dict[str | tuple[str, ...], set[str]] = {}
-    for row in ds.query(f"{PREFIXES}SELECT DISTINCT {variables} ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}"):
-        key = key_of([show(row[n]) for n in names]) if names else ()  # type: ignore[index]
-        found.setdefault(key, set()).add(str(row.g))  # type: ignore[union-attr]
+    found: dict[Key, set[str]] = {}
+    for row in solutions(ds, f"SELECT DISTINCT {variables} ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}"):
+        found.setdefault(key_of(row, names), set()).add(str(row["g"]))
     return found
 
 
 def context_sources(ds: Dataset, graph: str) -> set[str]:
     """Return the sources ``scog:provenance-context`` gives for the context graph ``graph``."""
-    return select(
-        ds,
-        "?source",
-        f"""GRAPH scog:provenance-context {{
-                <{graph}> prov:wasDerivedFrom|dcterms:source|dcterms:bibliographicCitation ?source }}""",
-    )  # type: ignore[return-value]
+    where = f"""GRAPH scog:provenance-context {{
+                   <{graph}> prov:wasDerivedFrom|dcterms:source|dcterms:bibliographicCitation ?source }}"""
+    return {str(source) for source in select(ds, "?source", where)}
 
 
-def assert_external_only(ds: Dataset, found: dict[str | tuple[str, ...], set[str]]) -> None:
+def assert_external_only(ds: Dataset, found: dict[Key, set[str]]) -> None:
     """Assert that every graph in ``found`` is a context graph with a source (an [ext] fact kept apart)."""
     for solution, graphs in found.items():
         for graph in graphs:
@@ -771,7 +775,7 @@ def test_relation_29_news_release_reports_declaration(asserted: Dataset) -> None
         f"""{SOURCE} GRAPH scog:provenance {{
                 ?g prov:hadPrimarySource ?source OPTIONAL {{ ?g sco:attributionPhrase ?phrase }} }}""",
     )
-    expected: set[str | tuple[str, ...]] = {(f'"{n}"^^xsd:nonNegativeInteger', IDS["D13"], "") for n in (0, 1, 21)}
+    expected: set[Key] = {(f'"{n}"^^xsd:nonNegativeInteger', IDS["D13"], "") for n in (0, 1, 21)}
     for n in [*range(2, 19), 20]:
         phrase = "according to the Declaration" if n in ACCORDING_TO else "the Declaration said"
         expected.add((f'"{n}"^^xsd:nonNegativeInteger', IDS["D1"], f'"{phrase}"@en'))
@@ -869,7 +873,7 @@ def test_planned_action_modality(asserted: Dataset, pa: str, word: str, sentence
     words = stated(asserted, "?word", f"{action} sco:modalityWord ?word")
     assert len(words) == 1 and next(iter(words.values())) == {sentence}, words
     text = anchor(asserted, sentence)
-    for part in next(iter(words))[1:-4].split("…"):  # '"will … including to establish"@en'
+    for part in str(next(iter(words)))[1:-4].split("…"):  # '"will … including to establish"@en'
         assert part.strip() in text, f"{pa}: modality word {part.strip()!r} is not in sentence {sentence}"
 
 
