@@ -494,8 +494,8 @@ def _run_reasonable(g: Graph) -> set[Triple]:
 def _complete(current: set[Triple], reasoner: object, rules: dict[str, tuple[str, str]]) -> set[Triple]:
     """Return ``current`` closed under ``rules`` (SPARQL updates on pyoxigraph) and the reasoner.
 
-    Every term is an IRI here (see :func:`_encode_terms`). Each round runs every rule once; what the
-    rules add is handed to `reasonable` (incremental), whose new conclusions go back into the store.
+    Every term is an IRI here (see :func:`_encode_terms`). Each round runs the rules to a fixpoint; what
+    they add is handed to `reasonable` (incremental), whose new conclusions go back into the store.
     """
     import pyoxigraph as ox
     from rdflib import URIRef
@@ -507,9 +507,17 @@ def _complete(current: set[Triple], reasoner: object, rules: dict[str, tuple[str
     store.extend(quad(t) for t in current)
     updates = [rule_update(head, body) for head, body in rules.values()]
     marker = ox.NamedNode(_NEW_GRAPH)
+    copy_new = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_NEW_GRAPH}> {{ ?s ?p ?o }} }}"
     while True:
-        for update in updates:
-            store.update(update)
+        # Run the rules to a fixpoint inside pyoxigraph first (chains over chains, e.g. foundingMemberOf
+        # over isSignatoryOf), so that `reasonable` is called as few times as possible.
+        while True:
+            size = len(store)
+            for update in updates:
+                store.update(update)
+            store.update(copy_new)
+            if len(store) == size:
+                break
         new: set[Triple] = {
             (URIRef(str(q.subject)[1:-1]), URIRef(q.predicate.value), URIRef(str(q.object)[1:-1]))
             for q in store.quads_for_pattern(None, None, None, marker)
