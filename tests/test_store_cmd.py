@@ -160,11 +160,18 @@ def test_asserted_store_equals_the_in_memory_dataset(tmp_path, capsys):
             2,
             "--with-format 'docx'",
         ),
+        (["store", "build", "{tmp}/x.db", "--from", "{tmp}/entities.rdf"], 1, "<!ENTITY> or external DTD"),
+        (["store", "build", "{tmp}/x.db", "--from", "{tmp}/file.nt", "--max-bytes", "4"], 1, "over the input size"),
     ],
 )
 def test_bad_input_is_one_line(argv, code, message, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "file.txt").write_text("not rdf")
+    (tmp_path / "file.nt").write_text("<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n")
+    (tmp_path / "entities.rdf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]>'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    )
     assert main([a.format(tmp=tmp_path) for a in argv]) == code
     assert message in _error_line(capsys.readouterr().err)
     assert not (tmp_path / "x.db").exists()

@@ -10,6 +10,7 @@ when it is complete: it is built in a sibling temporary directory and renamed in
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import sys
@@ -139,6 +140,7 @@ def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progr
     import pyoxigraph as ox
 
     from sco_kg.errors import DataFileError
+    from sco_kg.load import guard_input
     from sco_kg.store import OX_FORMATS, QUAD_FORMATS, _clean_ox_message
 
     for path, graph, fmt in sources:
@@ -148,9 +150,11 @@ def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progr
                 f"{path}: unknown RDF format for extension {path.suffix!r} (use --with-format, or one of "
                 f"{', '.join(sorted(OX_FORMATS))})"
             )
+        # The same guard as every other loader: size limit, no XML entities, no foreign JSON-LD context.
+        data = guard_input(path, name)
         to_graph = ox.NamedNode(graph) if graph is not None and name not in QUAD_FORMATS else None
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb") if data is None else io.BytesIO(data) as fh:
                 store.bulk_load(_CountingReader(fh, progress), format=getattr(ox.RdfFormat, name), to_graph=to_graph)
         except SyntaxError as exc:
             raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
