@@ -15,7 +15,7 @@ has and how long the closure took.
 Without --with, this regenerates the shipped artifact data/build/sco-kg-full.nq and its manifest
 (when the closure is computed by `reasonable`, owlrl runs too, to record its consistency verdict and
 whether both reasoners agree). With --with FILE, the closure of the data plus your files is written to
-the cache (see `sco-kg reason --help`, SCO_KG_CACHE) and the shipped artifact is left alone.
+your cache directory (~/.cache/sco-kg, or $SCO_KG_CACHE) and the shipped artifact is left alone.
 
 examples:
   sco-kg reason
