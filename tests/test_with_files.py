@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,15 +28,18 @@ MEMBER_OF = URIRef(iri.ONTOLOGY + "memberOf")
 RDF_TYPE = URIRef(iri.PREFIXES["rdf"] + "type")
 
 
-@pytest.fixture()
-def cache(tmp_path, monkeypatch) -> Path:
-    """Closures of data + user files are computed into a cache under tmp_path (never into data/)."""
-    target = tmp_path / "cache"
-    monkeypatch.setenv("SCO_KG_CACHE", str(target))
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Iterator[Path]:
+    """Closures of data + user files go to one cache under tmp (never into data/), shared by this module so
+    the closure of the union is computed once."""
     from sco_kg import query
 
+    target = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCO_KG_CACHE", str(target))
+        query.clear_cache()
+        yield target
     query.clear_cache()
-    return target
 
 
 def _shipped_state() -> dict[str, str]:
