@@ -710,7 +710,10 @@ class Site:
         """Return whether an IRI occurs in the store (as subject, object or graph name)."""
         import pyoxigraph as ox
 
-        node = ox.NamedNode(value)
+        try:
+            node = ox.NamedNode(value)
+        except ValueError:  # not a valid IRI (e.g. a path with U+FFFD from invalid percent-encoding): unknown
+            return False
         return (
             any(True for _ in self.store.quads_for_pattern(node, None, None, None))
             or any(True for _ in self.store.quads_for_pattern(None, None, node, None))
