@@ -10,9 +10,9 @@ HELP = "fetch Wikidata-shaped facts (labels, capital, coordinates) about the lin
 DESCRIPTION = """\
 Ask a Wikidata-like SPARQL endpoint for labels (en/zh/ru), capital, coordinates, ISO 3166-1 alpha-3 code
 and SCO membership of the Wikidata items on the allow-list data/external-ids.csv, and write them as a
-dated Turtle snapshot. Only facts about allow-listed items are kept. The answer is cached in the cache
-directory (SCO_KG_CACHE or ~/.cache/sco-kg/enrich); --refresh asks again. Join the snapshot with the
-declaration through the owl:sameAs links:
+dated Turtle snapshot. Only facts about allow-listed items are kept. The answer is cached in
+<cache>/enrich/ (<cache> is SCO_KG_CACHE, else ~/.cache/sco-kg); --refresh asks again. Join the snapshot
+with the declaration through the owl:sameAs links:
 
   sco-kg enrich --endpoint https://query.wikidata.org/sparql -o wikidata.ttl
   sco-kg sparql --with wikidata.ttl 'SELECT ...'
