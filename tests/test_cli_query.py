@@ -73,7 +73,7 @@ def test_query_machine_formats(capsysbinary):
         ("json", lambda b: len(json.loads(b)["results"]["bindings"]) == 6),
         ("xml", lambda b: len(list(ox.parse_query_results(b, format=ox.QueryResultsFormat.XML))) == 6),
         ("tsv", lambda b: b.splitlines()[0] == b"?component\t?id\t?label"),
-        ("csv", lambda b: b.splitlines()[0] == b"component,id,label\r"),
+        ("csv", lambda b: b.split(b"\r\n")[0] == b"component,id,label"),
     ):
         assert main(["query", "shanghai-spirit", "--format", fmt]) == 0
         out = capsysbinary.readouterr().out
