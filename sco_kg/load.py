@@ -130,10 +130,19 @@ def _replace_own_context(node: object, ctx: object) -> object:
     return ctx if node == OWN_CONTEXT_IRI else node
 
 
+def _is_project_file(path: Path) -> bool:
+    """Return whether ``path`` is one of the project's own files (ontology, data, closure cache): not limited."""
+    real = path.resolve()
+    for root in (paths.ontology_dir(), paths.data_dir(), paths.cache_dir()):
+        if real.is_relative_to(root.resolve()):
+            return True
+    return False
+
+
 def guard_input(path: Path, fmt: str) -> bytes | None:
     """Check a file before any parser sees it; return replacement bytes to parse instead, or ``None``.
 
-    Refuses (SECURITY.md T4, T5, T9): a file over the size limit (``--max-bytes``); RDF/XML that declares
+    Refuses (SECURITY.md T4, T5, T9): a user's file over the size limit (``--max-bytes``); RDF/XML that declares
     entities or names an external DTD (billion laughs, XXE: pyoxigraph expands internal entities, rdflib hangs
     on them); JSON-LD whose ``@context`` (anywhere, scoped contexts included) is anything but sco-kg's own
     context, any ``@import``, or JSON nested deeper than 200 levels. A JSON-LD document naming the own context
@@ -151,17 +160,26 @@ def guard_input(path: Path, fmt: str) -> bytes | None:
 
     limit = _max_input_bytes
     size = path.stat().st_size
-    if limit and size > limit:
+    if limit and size > limit and not _is_project_file(path):
         raise DataFileError(
             f"{path}: {size} bytes is over the input size limit of {limit} bytes (raise it with --max-bytes N)"
         )
     if fmt in _XML_FORMATS:
-        text = _xml_text(path.read_bytes())
+        raw = path.read_bytes()
+        text = _xml_text(raw)
         if "<!ENTITY" in text or re.search(r"<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", text):
             raise DataFileError(
                 f"{path}: RDF/XML with <!ENTITY> or external DTD declarations is refused (entity expansion is "
                 "disabled: billion laughs, XXE); replace the entities by their text or convert the file to Turtle"
             )
+        from xml.parsers import expat
+
+        # Well-formedness (pyoxigraph accepts a truncated document); safe: no entity can be declared here.
+        parser = expat.ParserCreate()
+        try:
+            parser.Parse(raw, True)
+        except expat.ExpatError as exc:
+            raise DataFileError(f"{path}: malformed RDF/XML: {exc}") from None
         return None
     if fmt in _JSONLD_FORMATS:
         try:
@@ -175,6 +193,34 @@ def guard_input(path: Path, fmt: str) -> bytes | None:
         ctx = json.loads(OWN_CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
         return json.dumps(_replace_own_context(doc, ctx)).encode("utf-8")
     return None
+
+
+# rdflib parser name -> pyoxigraph format name, for the strict pre-parse of :func:`_strict_check`.
+_OX_NAMES = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG", "xml": "RDF_XML",
+             "json-ld": "JSON_LD", "n3": "N3"}  # fmt: skip
+
+
+def _strict_check(path: Path, fmt: str, data: bytes | None) -> None:
+    """Parse ``path`` with pyoxigraph's strict streaming parser first and raise its error, if any.
+
+    rdflib accepts invalid IRIs (``<a b>``), literal subjects in Turtle/TriG and some bad escapes (SECURITY.md
+    §8); checking with pyoxigraph makes both engines refuse the same files, with a line and column.
+    """
+    import pyoxigraph as ox
+
+    name = _OX_NAMES.get(fmt)
+    if name is None:
+        return
+    source = {"path": str(path)} if data is None else {"input": data}
+    try:
+        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, name), base_iri=path.resolve().as_uri()):  # type: ignore[arg-type]
+            pass
+    except SyntaxError as exc:
+        from sco_kg.store import _clean_ox_message
+
+        raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
 
 
 def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | None = None) -> None:
@@ -191,6 +237,7 @@ def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | Non
             f"(use one of {', '.join(sorted(RDF_FORMATS))})"
         )
     data = guard_input(path, fmt)
+    _strict_check(path, fmt, data)
     sandbox.harden_parsers()
     if fmt in _XML_FORMATS:
         sandbox.defuse_xml()  # second line behind guard_input (SECURITY.md T5)
