@@ -186,3 +186,20 @@ def test_endpoint_smoke(tmp_path):
     (answer,) = {tuple(a) for a in report["answer"].values()}
     assert answer  # the query has rows, and both servers returned the same
     assert "req/s" in proc.stdout
+
+
+@pytest.mark.slow
+def test_reasoners_smoke(tmp_path):
+    """Benchmark 2 (bench/reasoners.py, the inference engineer's): one run of each reasoner, agreement reported."""
+    report_file = tmp_path / "reasoners.json"
+    proc = run_module("bench.reasoners", "--smoke", "--out", str(report_file), timeout=600, out=tmp_path)
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert set(report["closure_seconds"]) == {"owlrl", "reasonable"}
+    for s in report["closure_seconds"].values():
+        assert s["runs"] == 1 and s["median"] > 0
+    assert report["inferred"]["owlrl"] > 0 and report["inferred"]["reasonable"] > 0
+    assert isinstance(report["agreement"]["equal"], bool)
+    assert report["shipped_artifact"]  # "fresh", or why the artifact is stale
+    assert set(report["recompute_seconds"]) == {"owlrl", "reasonable"}
+    assert "pyoxigraph open_store" in report["cache_load_seconds"]
+    assert proc.stdout.strip()
