@@ -534,9 +534,13 @@ def labels(
     inferred: bool = True,
     with_files: Sequence[Path] = (),
     store_dir: Path | None = None,
+    runner: Callable[[str], Result] | None = None,
 ) -> dict[str, str]:
     """Return a display label for each IRI among ``terms``: ``rdfs:label``/``skos:prefLabel`` in ``lang``,
-    else in English, else an untagged one (IRIs without a label are left out)."""
+    else in English, else an untagged one (IRIs without a label are left out).
+
+    ``runner`` runs the label query somewhere else (a remote endpoint) instead of the local dataset.
+    """
     iris = sorted({t.value for t in terms if t.kind == "uri"})
     if not iris:
         return {}
@@ -548,7 +552,11 @@ def labels(
             + " ".join(Term.uri(i).n3() for i in chunk)
             + f" }} ?s <{RDFS_LABEL}>|<{SKOS_PREFLABEL}> ?l }}"
         )
-        res = _run_raw(text, engine, inferred, with_files, bindings={}, info=policy.analyse(text), store_dir=store_dir)
+        if runner is not None:
+            res = runner(text)
+        else:
+            info = policy.analyse(text)
+            res = _run_raw(text, engine, inferred, with_files, bindings={}, info=info, store_dir=store_dir)
         for row in res.rows:
             s, lab = row
             if s is None or lab is None or lab.kind != "literal":

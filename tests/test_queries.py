@@ -631,3 +631,18 @@ def test_table_and_md_show_labels():
     assert "中华人民共和国" in table and "https://" not in table
     md = query.render(res, "md", names)
     assert md.splitlines()[0] == "| state | label |" and md.splitlines()[1] == "|---|---|"
+
+
+@pytest.mark.network_loopback
+def test_cli_endpoint_gives_the_local_answer(oxigraph_endpoint, capsysbinary):
+    from sco_kg.cli import main
+
+    for argv in (["query", "documents"], ["query", "search-text", "-p", "phrase=Shanghai Spirit"]):
+        assert main([*argv, "--format", "csv"]) == 0
+        local = capsysbinary.readouterr().out
+        assert main([*argv, "--format", "csv", "--endpoint", oxigraph_endpoint]) == 0
+        assert capsysbinary.readouterr().out == local
+    assert main(["query", "signatories", "--lang", "zh", "--endpoint", oxigraph_endpoint]) == 0
+    assert "中华人民共和国" in capsysbinary.readouterr().out.decode()
+    assert main(["query", "signatories", "--endpoint", oxigraph_endpoint, "--no-inference"]) == 2
+    assert b"cannot be combined" in capsysbinary.readouterr().err

@@ -60,6 +60,12 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
     from sco_kg.errors import UsageError
 
     limits = query.Limits(timeout=args.timeout, max_rows=args.max_rows)
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint and (args.with_files or args.store_dir or not args.inferred or args.engine != "oxigraph"):
+        raise UsageError(
+            "--endpoint queries the remote dataset: it cannot be combined with --with, --store, "
+            "--no-inference or --engine"
+        )
     result = execute(limits)
     fmt = args.format
     if result.form == "UPDATE":
@@ -80,8 +86,15 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
         raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE results (use {', '.join(RESULT_FORMATS)})")
     if fmt in ("table", "md"):
         terms = [t for row in result.rows for t in row if t is not None]
+        runner = None
+        if endpoint:
+            from sco_kg import remote
+
+            def runner(text: str) -> Result:
+                return remote.run_sparql(endpoint, text, timeout=args.timeout)
+
         names = query.labels(terms, args.lang, engine=args.engine, inferred=args.inferred,
-                             with_files=args.with_files, store_dir=args.store_dir)  # fmt: skip
+                             with_files=args.with_files, store_dir=args.store_dir, runner=runner)  # fmt: skip
         print(query.render(result, fmt, names))
         return 0
     sys.stdout.buffer.write(result.serialize(fmt))
