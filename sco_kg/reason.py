@@ -146,23 +146,38 @@ def is_external_link(s: Node, p: Node, o: Node) -> bool:
     return any(isinstance(t, URIRef) and not str(t).startswith(iri.BASE) for t in (s, o))
 
 
-def closure_input(ds: Dataset | Graph, include_external_links: bool = False) -> tuple[Graph, int]:
-    """Return the reasoner input (a fresh ``Graph``, the union of ``ds``'s graphs) and the links left out.
+def input_triples(ds: Dataset | Graph, include_external_links: bool = False) -> tuple[list[Triple], int]:
+    """Return the reasoner input (the distinct triples of the union of ``ds``'s graphs) and the links left out.
 
     Args:
         ds: the asserted dataset (or a graph).
         include_external_links: keep ``owl:sameAs`` links to external IRIs in the input.
     """
-    from rdflib import Graph
-
-    g = Graph()
+    triples: set[Triple] = set()
     excluded = 0
     for s, p, o in ds.triples((None, None, None)):
         if not include_external_links and is_external_link(s, p, o):
             excluded += 1
             continue
-        g.add((s, p, o))
-    return g, excluded
+        triples.add((s, p, o))
+    return list(triples), excluded
+
+
+# What check_input and completion_rules read: identity links, chain axioms with their lists, sub-properties.
+_SCHEMA_PREDICATES = frozenset(
+    {OWL + "sameAs", OWL + "propertyChainAxiom", RDF + "first", RDF + "rest", RDFS + "subPropertyOf"}
+)
+
+
+def schema_graph(triples: Iterable[Triple]) -> Graph:
+    """Return the small graph of the triples :func:`check_input` and :func:`completion_rules` look at."""
+    from rdflib import Graph
+
+    g = Graph()
+    for t in triples:
+        if str(t[1]) in _SCHEMA_PREDICATES:
+            g.add(t)
+    return g
 
 
 def sameas_components(triples: Iterable[Triple]) -> list[set[Node]]:
@@ -453,8 +468,8 @@ def rule_update(head: str, body: str) -> str:
 PLACEHOLDER = "urn:x-sco-kg:term:"
 
 
-def _encode_terms(g: Graph) -> tuple[list[Triple], dict[Node, Node]]:
-    """Return ``g``'s triples with literals and blank nodes replaced by placeholder IRIs, and the way back.
+def _encode_terms(triples: Iterable[Triple]) -> tuple[list[Triple], dict[Node, Node]]:
+    """Return ``triples`` with literals and blank nodes replaced by placeholder IRIs, and the way back.
 
     `reasonable` 0.4.4 rewrites literal datatypes on the way in and out (``xsd:nonNegativeInteger`` comes
     back as ``xsd:integer``, plain strings as ``xsd:string``). OWL 2 RL rules never look inside a literal
@@ -475,20 +490,24 @@ def _encode_terms(g: Graph) -> tuple[list[Triple], dict[Node, Node]]:
             back[ph] = term
         return forward[term]
 
-    return [(enc(s), p, enc(o)) for s, p, o in g], back
+    return [(enc(s), p, enc(o)) for s, p, o in triples], back
 
 
-def _run_reasonable(g: Graph) -> set[Triple]:
-    """Return the closure of ``g`` by `reasonable`, completed to a fixpoint with :func:`completion_rules`."""
+def _run_reasonable(triples: list[Triple], schema: Graph) -> set[Triple]:
+    """Return what `reasonable`, completed to a fixpoint with :func:`completion_rules`, adds to ``triples``.
+
+    ``schema`` holds the chain axioms the prp-spo2 rules are generated from (:func:`schema_graph`).
+    """
     import reasonable
 
-    rules = completion_rules(g)
-    encoded, back = _encode_terms(g)
+    rules = completion_rules(schema)
+    encoded, back = _encode_terms(triples)
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(encoded)
     current = set(reasoner.reason())
     current = _complete(current, reasoner, rules)
-    return {(back.get(s, s), p, back.get(o, o)) for s, p, o in current}
+    added = current.difference(encoded)  # compared in encoded form: cheaper than decoding everything
+    return {(back.get(s, s), p, back.get(o, o)) for s, p, o in added}
 
 
 def _complete(current: set[Triple], reasoner: object, rules: dict[str, tuple[str, str]]) -> set[Triple]:
@@ -554,21 +573,28 @@ def compute_closure(
     """
     check_reasoner(reasoner)
     version = reasoner_version(reasoner)
-    g, excluded = closure_input(source, include_external_links=include_external_links)
-    check_input(g, max_sameas=max_sameas)
+    triples, excluded = input_triples(source, include_external_links=include_external_links)
+    schema = schema_graph(triples)
+    check_input(schema, max_sameas=max_sameas)
     asserted = {(s, p, normalize(o)) for s, p, o in source.triples((None, None, None))}
-    n_input = len(g)
-    start = time.perf_counter()
+    n_input = len(triples)
     if reasoner == "owlrl":
+        from rdflib import Graph
+
+        g = Graph()
+        for t in triples:
+            g.add(t)
+        start = time.perf_counter()
         _run_owlrl(g)
         clashes = clashes_in(g)
         result: Iterable[Triple] = g
         raw = len(g) - n_input
     else:
-        closed = _run_reasonable(g)
+        start = time.perf_counter()
+        added = _run_reasonable(triples, schema)
         clashes = ()
-        result = closed
-        raw = len(closed) - n_input
+        result = added
+        raw = len(added)
     inferred, counts = filter_inferred(result, asserted)
     seconds = time.perf_counter() - start
     return Closure(
