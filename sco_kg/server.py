@@ -280,7 +280,7 @@ def path_to_iri(path: str) -> str | None:
 
     ``path`` is the decoded request path; ``..`` segments and control characters are refused.
     """
-    rel = path.lstrip("/")
+    rel = path[1:] if path.startswith("/") else path  # one slash only: "//x" is not "/x" (round trip)
     if any(seg in ("..", ".") for seg in rel.split("/")) or any(ord(c) < 0x21 or c in '<>"{}|\\^`' for c in rel):
         return None
     return iri.BASE + rel
