@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
@@ -116,7 +116,11 @@ class Term:
     language: str = ""
 
     def nt(self) -> str:
-        """Return the term in N-Triples syntax."""
+        """Return the term in N-Triples syntax (computed once per term)."""
+        return self._nt
+
+    @cached_property
+    def _nt(self) -> str:
         if self.kind == "iri":
             return f"<{self.value}>"
         if self.kind == "bnode":
@@ -136,16 +140,17 @@ _NT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", 
 
 
 def _nt_string(value: str) -> str:
-    out = []
-    for ch in value:
-        esc = _NT_ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    if not _NT_SPECIAL.search(value):
+        return '"' + value + '"'
+    return '"' + _NT_SPECIAL.sub(_nt_escape, value) + '"'
+
+
+_NT_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f]')
+
+
+def _nt_escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    return _NT_ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
 
 
 def _from_ox(term: Any) -> Term:
@@ -275,8 +280,11 @@ def _sort_key(q: Quad) -> tuple[str, str, str, str]:
 
 
 def union(quads: Iterable[Quad]) -> list[Quad]:
-    """Return the triples of ``quads`` in the default graph (the union of all graphs), canonicalized."""
-    return canonicalize((s, p, o, None) for s, p, o, _ in quads)
+    """Return the triples of canonical ``quads`` in the default graph (the union of all graphs), sorted.
+
+    The blank-node labels of canonical quads are already content-derived, so they are kept as they are.
+    """
+    return sorted({(s, p, o, None) for s, p, o, _ in quads}, key=_sort_key)
 
 
 # ---------------------------------------------------------------------------------------- selection
