@@ -536,42 +536,37 @@ def labels(
     store_dir: Path | None = None,
     runner: Callable[[str], Result] | None = None,
 ) -> dict[str, str]:
-    """Return a display label for each IRI among ``terms``: ``rdfs:label``/``skos:prefLabel`` in ``lang``,
-    else in English, else an untagged one (IRIs without a label are left out).
+    """Return a display label for each IRI among ``terms``, chosen as the canned queries choose theirs.
 
-    ``runner`` runs the label query somewhere else (a remote endpoint) instead of the local dataset.
+    The first of: ``rdfs:label`` in ``lang``, ``skos:prefLabel`` in ``lang``, ``rdfs:label`` in English,
+    ``skos:prefLabel`` in English, an untagged ``rdfs:label`` (the smallest value where there are several).
+    IRIs without a label are left out. ``runner`` runs the label query somewhere else (a remote endpoint).
     """
     iris = sorted({t.value for t in terms if t.kind == "uri"})
     if not iris:
         return {}
-    found: dict[str, dict[str, str]] = {}
+    ranks = {(RDFS_LABEL, lang): 0, (SKOS_PREFLABEL, lang): 1, (RDFS_LABEL, "en"): 2, (SKOS_PREFLABEL, "en"): 3,
+             (RDFS_LABEL, ""): 4}  # fmt: skip
+    best: dict[str, tuple[int, str]] = {}
     for chunk_start in range(0, len(iris), 500):
         chunk = iris[chunk_start : chunk_start + 500]
         text = (
-            "SELECT ?s ?l WHERE { VALUES ?s { "
+            "SELECT ?s ?p ?l WHERE { VALUES ?s { "
             + " ".join(Term.uri(i).n3() for i in chunk)
-            + f" }} ?s <{RDFS_LABEL}>|<{SKOS_PREFLABEL}> ?l }}"
+            + f" }} VALUES ?p {{ <{RDFS_LABEL}> <{SKOS_PREFLABEL}> }} ?s ?p ?l }}"
         )
         if runner is not None:
             res = runner(text)
         else:
             info = policy.analyse(text)
             res = _run_raw(text, engine, inferred, with_files, bindings={}, info=info, store_dir=store_dir)
-        for row in res.rows:
-            s, lab = row
-            if s is None or lab is None or lab.kind != "literal":
+        for s, p, lab in res.rows:
+            if s is None or p is None or lab is None or lab.kind != "literal":
                 continue
-            by_lang = found.setdefault(s.value, {})
-            key = lab.lang or ""
-            if key not in by_lang or lab.value < by_lang[key]:
-                by_lang[key] = lab.value
-    out: dict[str, str] = {}
-    for subject, by_lang in found.items():
-        for key in (lang, "en", ""):
-            if key in by_lang:
-                out[subject] = by_lang[key]
-                break
-    return out
+            rank = ranks.get((p.value, lab.lang or ""))
+            if rank is not None and (s.value not in best or (rank, lab.value) < best[s.value]):
+                best[s.value] = (rank, lab.value)
+    return {subject: value for subject, (_, value) in best.items()}
 
 
 def display(t: Term | None, names: Mapping[str, str]) -> str:
@@ -669,6 +664,10 @@ def clear_cache() -> None:
 
 def _syntax_error(exc: BaseException) -> QueryError:
     msg = " ".join(str(exc).split())
+    if "Prefix not found" in msg:  # pyoxigraph lists every character it would accept after an undeclared prefix
+        msg = re.sub(r"expected one of Prefix not found.*", "undeclared prefix (add a PREFIX line)", msg)
+    elif len(msg) > 240:
+        msg = msg[:240] + "…"
     m = re.match(r"error at (\d+):(\d+): (.*)", msg)
     if m:
         return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}")
