@@ -280,11 +280,12 @@ def _sort_key(q: Quad) -> tuple[str, str, str, str]:
 
 
 def union(quads: Iterable[Quad]) -> list[Quad]:
-    """Return the triples of canonical ``quads`` in the default graph (the union of all graphs), sorted.
+    """Return the triples of ``quads`` in the default graph (the union of all graphs), canonicalized.
 
-    The blank-node labels of canonical quads are already content-derived, so they are kept as they are.
+    Blank nodes are relabelled from the union's own content, so the same triples give the same output
+    whichever named graphs they came from.
     """
-    return sorted({(s, p, o, None) for s, p, o, _ in quads}, key=_sort_key)
+    return canonicalize((s, p, o, None) for s, p, o, _ in quads)
 
 
 # ---------------------------------------------------------------------------------------- selection
