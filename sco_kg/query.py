@@ -580,8 +580,14 @@ def display(t: Term | None, names: Mapping[str, str]) -> str:
     return " ".join(t.value.split())
 
 
+TABLE_WIDTH = 60
+
+
 def render(result: Result, fmt: str, names: Mapping[str, str] | None = None) -> str:
-    """Return ``result`` as text in format ``table`` or ``md`` (labels from ``names``) or a W3C format."""
+    """Return ``result`` as text in format ``table`` or ``md`` (labels from ``names``) or a W3C format.
+
+    ``table`` cuts cells at 60 terminal columns (with "…"); ``md`` keeps them whole.
+    """
     names = names or {}
     if fmt not in ("table", "md"):
         return result.serialize(fmt).decode("utf-8")
@@ -601,9 +607,17 @@ def render(result: Result, fmt: str, names: Mapping[str, str] | None = None) -> 
         lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
         return "\n".join(lines)
-    from sco_kg.commands._common import format_table
+    from sco_kg.commands._common import display_width, format_table
 
-    return format_table(header, rows)
+    def clip(text: str) -> str:
+        # Long labels (whole sentences) would make every row wider than a terminal: cut them at TABLE_WIDTH.
+        if display_width(text) <= TABLE_WIDTH:
+            return text
+        while display_width(text) > TABLE_WIDTH - 1:
+            text = text[:-1]
+        return text + "…"
+
+    return format_table(header, [[clip(c) for c in row] for row in rows])
 
 
 # -------------------------------------------------------------------------------------------- engines
