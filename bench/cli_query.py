@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         help_text = subprocess.run([*sco, "query", "--help"], capture_output=True, text=True).stdout
         if "--store" in help_text:
             db = Path(tmp) / "kg.db"
-            subprocess.run([*sco, "store", "build", str(db), "-q"], check=True)
+            subprocess.run([*sco, "store", "build", str(db), "-q"], check=True, stdout=subprocess.DEVNULL)
             commands[f"sco-kg query {q.name} --store"] = [*sco, "query", q.name, "--format", "csv", "--store", str(db)]
         if args.rdflib:
             commands["plain rdflib path"] = [py, "-c", RDFLIB, str(nq), str(qfile)]

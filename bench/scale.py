@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._util import OUT, REPO, Stats, environment, fit_exponent, markdown_table, sco_kg_command, write_report
+from sco_kg.atomic import atomic_write_text
 
 SIZES = (1, 10, 100, 1000, 4000)
 STEPS = ("generate", "load", "store-build", "materialise", "queries", "export")
@@ -180,7 +181,10 @@ def child(args: argparse.Namespace) -> int:
     else:
         report = step_export(args.input)
     report["peak_rss_mib"] = _peak_rss_mib()
-    print(json.dumps(report))
+    text = json.dumps(report)
+    # Also next to the input, so a long run's step survives an interrupted driver.
+    atomic_write_text(args.input.parent / f"{args.input.stem}.{args.step}.json", text + "\n")
+    print(text)
     return 0
 
 
