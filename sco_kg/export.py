@@ -1025,7 +1025,8 @@ def _key(value: str) -> str:
         return value[len(WD) :]
     if value.startswith(iri.ID):
         return value[len(iri.ID) :].replace("/", "-")
-    return "x" + hashlib.sha256(value.encode()).hexdigest()[:12]
+    host = re.sub(r"[^A-Za-z0-9]+", "-", value.split("://", 1)[-1].split("/", 1)[0]).strip("-")
+    return f"{host or 'x'}-{hashlib.sha256(value.encode()).hexdigest()[:10]}"
 
 
 def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | None = None) -> list[Quad]:
