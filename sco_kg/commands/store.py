@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from sco_kg.commands._common import add_read_options
 
@@ -155,7 +155,8 @@ def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progr
         to_graph = ox.NamedNode(graph) if graph is not None and name not in QUAD_FORMATS else None
         try:
             with open(path, "rb") if data is None else io.BytesIO(data) as fh:
-                store.bulk_load(_CountingReader(fh, progress), format=getattr(ox.RdfFormat, name), to_graph=to_graph)
+                reader = cast("IO[bytes]", _CountingReader(fh, progress))  # the loader only calls read()
+                store.bulk_load(reader, format=getattr(ox.RdfFormat, name), to_graph=to_graph)
         except SyntaxError as exc:
             raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
         except (OSError, ValueError) as exc:
