@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sco_kg import iri, paths
-from sco_kg.atomic import atomic_write_bytes, atomic_write_text
+from sco_kg.atomic import atomic_write_bytes
 from sco_kg.errors import DataFileError
 
 # Bump when the output layout or the trivial-triple filter changes: older artifacts and caches go stale.
@@ -237,6 +237,14 @@ def _serialize(quads: list[tuple[Any, Any, Any, Any]]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+def _write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically; an OS error becomes a one-line :class:`DataFileError`."""
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise DataFileError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+
 def _graph_counts(quads: list[tuple[Any, Any, Any, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for _, _, _, g in quads:
@@ -266,6 +274,7 @@ def build(
         check_with_owlrl: when ``reasoner`` is not owlrl, also run owlrl to record its clashes and whether
             both closures are equal (done for the shipped artifact).
     """
+    from rdflib import URIRef
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     from sco_kg import reason
@@ -292,12 +301,10 @@ def build(
     for s, p, o, g in ds.quads((None, None, None, None)):
         gid = getattr(g, "identifier", g)
         quads.append((s, p, o, None if gid == DATASET_DEFAULT_GRAPH_ID else gid))
-    from rdflib import URIRef
-
     inferred_graph = URIRef(iri.GRAPH_INFERRED)
     quads.extend((s, p, o, inferred_graph) for s, p, o in sorted(result.inferred))
     data = _serialize(quads)
-    atomic_write_bytes(target, data)
+    _write(target, data)
     graphs = _graph_counts(quads)
     meta = {
         "format": FORMAT_VERSION,
@@ -318,7 +325,7 @@ def build(
         "owlrl_clashes": clashes if (reasoner == "owlrl" or agreement) else None,
         "agreement": agreement,
     }
-    atomic_write_text(meta_path, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    _write(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return BuildResult(
         path=target,
         reasoner=reasoner,
@@ -376,5 +383,5 @@ def owlrl_clashes(with_files: Sequence[Path] = ()) -> list[dict[str, Any]]:
         {"message": c.message, "resources": list(c.resources)}
         for c in reason.owlrl_clashes(load(inferred=False, with_files=list(with_files)))
     ]
-    atomic_write_text(record_path, json.dumps({"key": key, "clashes": clashes}, indent=2) + "\n")
+    _write(record_path, (json.dumps({"key": key, "clashes": clashes}, indent=2) + "\n").encode("utf-8"))
     return clashes

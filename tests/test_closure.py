@@ -17,6 +17,7 @@ import pytest
 from sco_kg import closure, iri, paths, reason
 from sco_kg.cli import main
 from sco_kg.errors import DataFileError
+from sco_kg.load import asserted_files
 
 ONTOLOGY = """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix sco: <https://w3id.org/sco-kg/ontology/> .
@@ -62,7 +63,7 @@ def test_shipped_artifact_is_used_when_fresh():
     assert closure.shipped_status() is None
     assert closure.materialized_path() == paths.closure_file()
     manifest = json.loads(closure.manifest_path().read_text(encoding="utf-8"))
-    assert set(manifest["inputs"]) == {closure._label(p) for p, _ in __import__("sco_kg.load").load.asserted_files()}
+    assert set(manifest["inputs"]) == {closure._label(p) for p, _ in asserted_files()}
     assert manifest["sha256"] == closure.sha256_file(paths.closure_file())
     assert manifest["reasoner"] in reason.REASONERS and manifest["reasoner_version"]
     assert manifest["graphs"][iri.GRAPH_INFERRED] == manifest["inferred"] > 500
@@ -186,6 +187,14 @@ def test_failed_build_leaves_no_partial_file(tiny, monkeypatch):
     with pytest.raises(reason.ReasoningError, match="reasoner crashed"):
         closure.materialized_path([user])
     assert not paths.cache_dir().exists() or list(paths.cache_dir().iterdir()) == []
+
+
+def test_unwritable_artifact_is_a_clear_error(tiny, capsys):
+    """`sco-kg reason` where the artifact cannot be written is a one-line error (exit 1), not a traceback."""
+    (tiny / "data" / "build").write_text("a file where the build directory should be")
+    assert main(["reason", "--reasoner", "owlrl"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sco-kg: error: ") and "sco-kg-full.nq: cannot write" in err and err.count("\n") == 1
 
 
 def test_missing_user_file_is_a_clear_error(tiny):
