@@ -58,7 +58,7 @@ def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt
     data = guard_input(path, name)  # size limit, no XML entities, no foreign JSON-LD context (SECURITY.md T4/T5/T9)
     rdf_format = getattr(ox.RdfFormat, name)
     to_graph = None
-    if name not in QUAD_FORMATS and graph is not None:
+    if (name not in QUAD_FORMATS or name == "JSON_LD") and graph is not None:  # as rdflib: JSON-LD's default graph
         to_graph = ox.NamedNode(graph)
     try:
         if data is None:

@@ -287,8 +287,10 @@ def test_t4_own_context_resolves_offline(hit_server: HitServer, tmp_path: Path, 
         "@context": "https://w3id.org/sco-kg/context.jsonld",
         "@id": "scoid:state/testland", "@type": "sco:State",
     }))  # fmt: skip
-    proc = run_cli("sparql", "--no-inference", "--engine", engine, "--with", str(path), "--format", "csv",
-                   "SELECT ?t WHERE { <https://w3id.org/sco-kg/id/state/testland> a ?t }", cwd=tmp_path)  # fmt: skip
+    text = "SELECT ?g ?t WHERE { GRAPH ?g { <https://w3id.org/sco-kg/id/state/testland> a ?t } }"
+    proc = run_cli("sparql", "--no-inference", "--engine", engine, "--with", str(path), "--format", "csv", text,
+                   cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "https://w3id.org/sco-kg/ontology/State" in proc.stdout.splitlines()
+    # Both engines put the file's triples into its own graph, scog:user/<file name>.
+    assert "https://w3id.org/sco-kg/graph/user/own.jsonld,https://w3id.org/sco-kg/ontology/State" in proc.stdout
     assert hit_server.hits == []
