@@ -213,7 +213,7 @@ def _strict_check(path: Path, fmt: str, data: bytes | None) -> None:
         return
     source = {"path": str(path)} if data is None else {"input": data}
     try:
-        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, name), base_iri=path.resolve().as_uri()):  # type: ignore[arg-type]
+        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, name), base_iri=path.resolve().as_uri()):
             pass
     except SyntaxError as exc:
         from sco_kg.store import _clean_ox_message
@@ -244,11 +244,11 @@ def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | Non
     source = {"source": path} if data is None else {"data": data, "publicID": path.resolve().as_uri()}
     try:
         if fmt in ("trig", "nquads"):
-            ds.parse(**source, format=fmt)  # type: ignore[arg-type]
+            ds.parse(**source, format=fmt)
         else:
             if graph is None:
                 raise DataFileError(f"{path}: a triple format needs a target graph")
-            ds.graph(URIRef(graph)).parse(**source, format=fmt)  # type: ignore[arg-type]
+            ds.graph(URIRef(graph)).parse(**source, format=fmt)
     except DataFileError:
         raise
     except UnicodeDecodeError as exc:
