@@ -207,6 +207,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
     policies = _active
     if not policies or getattr(_local, "busy", False):
@@ -245,8 +253,8 @@ def _dispatch(policies: tuple[Policy, ...], event: str, args: tuple[Any, ...]) -
         host = args[0]
         if isinstance(host, bytes):
             host = host.decode("ascii", "replace")
-        if host is None or _is_loopback(str(host)):
-            _local.resolved = None  # binding a loopback server; connecting still needs an allowed host
+        if host is None or _is_loopback(str(host)) or _is_address(str(host)):
+            _local.resolved = None  # no DNS traffic (a server binding an address); connecting is checked apart
             return
         port = args[1] if event == "socket.getaddrinfo" and isinstance(args[1], int) else None
         _check_host(policies, host, port, "a name lookup of")
@@ -395,7 +403,7 @@ def from_arguments(values: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Return (files, hosts) the user named in parsed command-line ``values`` (an ``argparse`` namespace's vars).
 
     Paths (``Path`` values and strings naming an existing file or directory) become allowed files; ``http(s)``
-    URLs become allowed hosts, and so do the ``--allow-service`` host names.
+    URLs become allowed hosts, and so do the ``--allow-service`` host names and ``serve --host``.
     """
     files: list[str] = []
     hosts: list[str] = []
@@ -403,7 +411,7 @@ def from_arguments(values: dict[str, Any]) -> tuple[list[str], list[str]]:
         if key.startswith("_"):
             continue
         for item in _arg_values(value):
-            if key == "allow_service":
+            if key in ("allow_service", "host"):  # --allow-service HOST; serve --host NAME (to bind it)
                 hosts.append(str(item).lower())
             elif isinstance(item, os.PathLike):
                 if os.fspath(item) != "-":
