@@ -135,6 +135,7 @@ with sandbox.for_cli({{}}):
     probe("open_outside", lambda: open({secret!r}).read())
     probe("write_outside", lambda: open({outside!r}, "w").write("x"))
     probe("dns_lookup", lambda: socket.getaddrinfo("example.org", 80))
+    probe("literal_lookup", lambda: socket.getaddrinfo("203.0.113.5", 80, flags=socket.AI_NUMERICHOST))
     probe("read_inside", lambda: open({inside!r}).read())
     probe("tmp_write", lambda: __import__("tempfile").TemporaryFile().write(b"x"))
 probe("open_after", lambda: open({secret!r}).read())
@@ -162,6 +163,7 @@ def test_t3_audit_hook_blocks_every_path(hit_server: HitServer, tmp_path: Path) 
         assert "sandbox (cli): refused" in results[name], (name, results[name])
     # rdflib's SERVICE turns the refused request into its own error; the request is never sent either way.
     assert results["service"] != "allowed"
+    assert results["literal_lookup"] == "allowed"  # an address is not looked up: nothing is sent
     assert results["read_inside"] == "allowed"
     assert results["tmp_write"] == "allowed"
     assert results["open_after"] == "allowed"  # inert once the command is over
