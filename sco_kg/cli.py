@@ -86,11 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         from sco_kg import sandbox
-        from sco_kg.load import set_max_input_bytes
+        from sco_kg.load import max_input_bytes, set_max_input_bytes
 
+        previous_limit = max_input_bytes()
         set_max_input_bytes(getattr(args, "max_bytes", None))
-        with sandbox.for_cli(vars(args)):  # defence in depth: no network or file access nobody asked for
-            return int(args._module.run(args) or 0)
+        try:
+            with sandbox.for_cli(vars(args)):  # defence in depth: no network or file access nobody asked for
+                return int(args._module.run(args) or 0)
+        finally:
+            # --max-bytes applies to this call only: main() runs in-process too (tests, notebooks).
+            set_max_input_bytes(previous_limit or 0)
     except ScoKgError as exc:
         print(f"sco-kg: error: {exc}", file=sys.stderr)
         return exc.exit_code
