@@ -190,7 +190,7 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
                     q = float(value.strip())
                 except ValueError:
                     q = 0.0
-                q = min(max(q, 0.0), 1.0)
+                q = min(max(q, 0.0), 1.0) if q == q else 0.0  # NaN (q=nan) means "not acceptable"
         ranges.append((media, q))
     return ranges or [("*/*", 1.0)]
 
@@ -250,6 +250,8 @@ def preferred_language(header: str | None) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
+        if q != q:  # NaN
+            q = 0.0
         q -= position * 1e-6  # earlier wins a tie
         if tag in LANGS and q > best_q:
             best, best_q = tag, q

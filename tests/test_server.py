@@ -73,6 +73,8 @@ def test_parse_accept_and_negotiate() -> None:
     assert negotiate("*/*", offered) == "text/html"
     assert negotiate(None, offered) == "text/html"
     assert negotiate("image/png", offered) is None
+    assert parse_accept("text/html;q=nan") == [("text/html", 0.0)]
+    assert negotiate("text/turtle;q=NaN", ["text/turtle"]) is None
     assert negotiate("text/turtle;q=0, */*;q=0.1", ["text/turtle"]) is None
     assert negotiate("application/json", offered, {"application/json": "application/ld+json"}) == "application/ld+json"
 
