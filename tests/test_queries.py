@@ -275,7 +275,8 @@ def test_string_parameters_are_data_never_query_text(q, payload):
     assert sum(t.is_kw("VALUES") for t in tokens) == sum(t.is_kw("VALUES") for t in policy.tokenize(q.text)) + 1
     assert policy.check(bound).form == "SELECT"
     assert query.run(q.name, params).rows == ()
-    assert query.run(q.name, params, engine="rdflib", inferred=False).rows == ()
+    if payload in INJECTIONS[:3]:  # rdflib is slow (about-resource: seconds); tests/security covers the rest
+        assert query.run(q.name, params, engine="rdflib", inferred=False).rows == ()
 
 
 @pytest.mark.parametrize(
