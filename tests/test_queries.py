@@ -20,6 +20,8 @@ from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sco_kg import catalog, iri, policy, query
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, UsageError
@@ -647,3 +649,48 @@ def test_cli_endpoint_gives_the_local_answer(oxigraph_endpoint, capsysbinary):
     assert "中华人民共和国" in capsysbinary.readouterr().out.decode()
     assert main(["query", "signatories", "--endpoint", oxigraph_endpoint, "--no-inference"]) == 2
     assert b"cannot be combined" in capsysbinary.readouterr().err
+
+
+# ------------------------------------------------------------------------------- property-based checks
+
+
+def _structure(text: str) -> list[tuple[str, str]]:
+    """Return the token kinds and keyword texts of ``text`` without the VALUES block that binding adds."""
+    tokens = policy.tokenize(text)
+    out, skip = [], 0
+    for tok in tokens:
+        if tok.is_kw("VALUES") and skip == 0:
+            skip = 1
+            continue
+        if skip:
+            if tok.text == "}":
+                skip = 0
+            continue
+        out.append((tok.kind, tok.text if tok.kind in ("name", "punct", "var") else ""))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_binding_any_string_never_changes_the_query_structure(value):
+    q = catalog.get("search-text")
+    try:
+        bindings = query.bind_params(q, {"phrase": value})
+    except UsageError:
+        assert "\x00" in value or len(value) > query.MAX_PARAM_LENGTH or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+        return
+    bound = query.bind_values(q.text, bindings)
+    assert _structure(bound) == _structure(q.text)
+    assert sum(t.is_kw("VALUES") for t in policy.tokenize(bound)) == 1
+    strings = [t for t in policy.tokenize(bound) if t.kind == "string"]
+    assert strings[0].text == bindings["phrase"].n3()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_policy_never_crashes_on_arbitrary_text(text):
+    try:
+        info = policy.check(text)
+    except (QueryRejected, QueryError):
+        return
+    assert info.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
