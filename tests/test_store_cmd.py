@@ -175,3 +175,18 @@ def test_bad_input_is_one_line(argv, code, message, tmp_path, capsys):
     assert main([a.format(tmp=tmp_path) for a in argv]) == code
     assert message in _error_line(capsys.readouterr().err)
     assert not (tmp_path / "x.db").exists()
+
+
+def test_query_and_sparql_answer_the_same_from_the_store(tmp_path, capsys):
+    """A store built from the shipped dataset answers exactly what the in-memory read path answers."""
+    db = tmp_path / "kg.db"
+    assert main(["store", "build", str(db), "-q"]) == 0
+    capsys.readouterr()
+    for argv in (
+        ["query", "signatories", "--format", "csv"],
+        ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--format", "csv"],
+    ):
+        assert main(argv) == 0
+        expected = capsys.readouterr().out
+        assert main([*argv, "--store", str(db)]) == 0
+        assert capsys.readouterr().out == expected and expected.count("\n") > 1
