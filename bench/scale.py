@@ -5,7 +5,8 @@ fresh subprocess and records the step's own time (measured inside the child, so 
 imports are not in it), the whole-process time, and the child's peak RSS (``os.wait4`` rusage):
 
 * ``generate``: write the corpus N-Quads (``bench.corpus``);
-* ``load``: parse it into an in-memory pyoxigraph store (:func:`sco_kg.store.load_file`, the read path);
+* ``load``: parse it into an in-memory pyoxigraph store (:func:`sco_kg.store.load_file`, the read path),
+  ``--repeat`` times (median; the fit is also given on the minima, which a noisy host disturbs least);
 * ``store-build``: ``sco-kg store build DIR --from corpus.nq`` (on-disk RocksDB store, bulk load);
 * ``materialise``: the product path for a user's data, ``closure.materialized_path([corpus], "reasonable")``:
   rdflib load of shipped data + corpus, `reasonable` + the SPARQL chain/completion rules, filter, and the
@@ -81,17 +82,23 @@ def _peak_rss_mib() -> float:
 # ----------------------------------------------------------------------------- steps (run in a child)
 
 
-def step_load(corpus: Path) -> dict[str, Any]:
-    """Return the time to parse ``corpus`` into an in-memory store, and its size."""
+def step_load(corpus: Path, repeat: int = 1) -> dict[str, Any]:
+    """Return the time to parse ``corpus`` into a fresh in-memory store (median, min, max of ``repeat``)."""
     import pyoxigraph as ox
 
     from sco_kg.store import load_file
 
-    start = time.perf_counter()
-    store = ox.Store()
-    load_file(store, corpus, fmt="N_QUADS")
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "quads": len(store)}
+    times = []
+    quads = 0
+    for _ in range(max(repeat, 1)):
+        start = time.perf_counter()
+        store = ox.Store()
+        load_file(store, corpus, fmt="N_QUADS")
+        times.append(time.perf_counter() - start)
+        quads = len(store)
+        del store
+    st = Stats.of(times)
+    return {"seconds": st.median, "min": st.min, "max": st.max, "runs": st.runs, "quads": quads}
 
 
 def step_materialise(corpus: Path) -> dict[str, Any]:
@@ -173,7 +180,7 @@ def step_export(nq: Path) -> dict[str, Any]:
 def child(args: argparse.Namespace) -> int:
     """Run one step in this process and print its JSON report (with this process's peak RSS)."""
     if args.step == "load":
-        report = step_load(args.input)
+        report = step_load(args.input, args.repeat)
     elif args.step == "materialise":
         report = step_materialise(args.input)
     elif args.step == "queries":
@@ -236,6 +243,7 @@ def exponents(sizes: list[dict[str, Any]], from_n: int = 10) -> dict[str, float 
     series: dict[str, list[float]] = {
         "generate": [s["generate"]["wall_seconds"] for s in pts],
         "load": [s["load"]["seconds"] for s in pts],
+        "load (min)": [s["load"].get("min", s["load"]["seconds"]) for s in pts],
         "store-build": [s["store-build"]["wall_seconds"] for s in pts],
         "materialise": [s["materialise"]["seconds"] for s in pts],
         "materialise (reasoning only)": [s["materialise"]["closure_seconds"] for s in pts],
@@ -259,7 +267,9 @@ def render(report: dict[str, Any]) -> str:
 
     rows = [
         ["generate (whole process)"] + [cell(s, "generate", "wall_seconds") for s in sizes] + [str(k["generate"])],
-        ["load, in-memory (in process)"] + [cell(s, "load", "seconds") for s in sizes] + [str(k["load"])],
+        ["load, in-memory (in process)"]
+        + [cell(s, "load", "seconds") for s in sizes]
+        + [f"{k['load']} (on minima: {k.get('load (min)')})"],
         ["store build, on disk (whole process)"]
         + [cell(s, "store-build", "wall_seconds") for s in sizes]
         + [str(k["store-build"])],
