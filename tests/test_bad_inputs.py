@@ -399,3 +399,12 @@ def test_doc_lists_every_case() -> None:
     missing = [i for i in ids if f"`{i}`" not in text]
     assert not missing, f"docs/bad-inputs.md lacks rows: {missing}"
     assert json.dumps(sorted(set(ids))) and len(set(ids)) == len(ids)
+
+
+def test_max_bytes_applies_to_one_call_only(bad_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--max-bytes`` of one in-process ``main()`` call does not leak into the next one."""
+    big = str(bad_dir / "big.nt")
+    assert run_main(["sparql", "--no-inference", "--max-bytes", "1k", "--with", big, "ASK {}"], capsys)[0] == 1
+    code, out, err = run_main(["sparql", "--no-inference", "--with", big, "ASK {}"], capsys)
+    assert (code, out.strip(), err) == (0, "true", "")
+    assert load.max_input_bytes() == load.DEFAULT_MAX_INPUT_BYTES
