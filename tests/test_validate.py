@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS, XSD
+from rdflib.namespace import RDFS, SKOS
 
 from sco_kg import iri, paths, validate
 from sco_kg.cli import main
@@ -173,7 +173,7 @@ def test_sentence_offsets_past_end_of_file_are_caught(data_copy):
         quads = list(ds.quads((sentence, URIRef(NIF + "endIndex"), None)))
         for s, p, _o, g in quads:
             ds.remove((s, p, _o, g))
-            ds.add((s, p, Literal(length + 100, datatype=XSD.nonNegativeInteger), g))
+            ds.add((s, p, Literal(length + 100, datatype=URIRef(iri.PREFIXES["xsd"] + "nonNegativeInteger")), g))
         return len(quads)
 
     edit_data(data_copy, push)
