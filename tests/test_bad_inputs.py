@@ -408,3 +408,147 @@ def test_max_bytes_applies_to_one_call_only(bad_dir: Path, capsys: pytest.Captur
     code, out, err = run_main(["sparql", "--no-inference", "--with", big, "ASK {}"], capsys)
     assert (code, out.strip(), err) == (0, "true", "")
     assert load.max_input_bytes() == load.DEFAULT_MAX_INPUT_BYTES
+
+
+def _write_doc() -> None:  # pragma: no cover - run by hand: python tests/test_bad_inputs.py
+    """Rewrite docs/bad-inputs.md from the tables above with the outcomes the current code gives."""
+    import contextlib
+    import io
+    import tempfile
+
+    class F:
+        def mktemp(self, name: str) -> Path:
+            return Path(tempfile.mkdtemp(prefix="bad-"))
+
+    d = bad_dir._fixture_function(F())  # type: ignore[attr-defined]
+
+    def cli(argv: list[str]) -> tuple[int, str]:
+        err = io.StringIO()
+        raw = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(raw):
+            code = main(argv)
+        raw.flush()
+        raw.seek(0)
+        text = raw.read()
+        lines = [line for line in err.getvalue().splitlines() if line.strip()]
+        msg = lines[-1] if lines else (text.strip().splitlines() or [""])[0]
+        if argv == []:
+            msg = "prints the usage and the list of commands on stderr"
+        return code, msg.replace(str(d), "DIR")
+
+    def cell(s: str, n: int = 150) -> str:
+        s = s.replace("|", "\\|").replace("\n", " ")
+        return s if len(s) <= n else s[: n - 1] + "…"
+
+    def shown_argv(argv: list[str]) -> str:
+        parts = []
+        for a in argv:
+            a = a.replace("{d}", "DIR")
+            if a == "":
+                a = "''"
+            elif any(c in a for c in " {}*?<>\"'#\n\x00"):
+                a = "'" + a.replace("\x00", "\\0").replace("\n", "\\n") + "'"
+            parts.append(a)
+        return "sco-kg " + " ".join(parts)
+
+    out = [
+        "# Bad inputs and what they get",
+        "",
+        "Every row is a test case of `tests/test_bad_inputs.py` (the id in the first column is the test id), run",
+        "against the code as committed; the message column is the real output (paths shortened to `DIR`). The",
+        "rule: the CLI prints **one line** on stderr and exits **2** for bad usage or a bad parameter value and **1**",
+        "for bad data or a runtime failure; the server answers a **4xx** with a short plain-text body (HTML only",
+        "for a browser that asks for it), never a traceback and never a 500. The security threats T1–T15 are in",
+        "`tests/security/` (see `docs/readme/security.md`). Regenerate this page with",
+        "`python tests/test_bad_inputs.py` after changing a table or a message.",
+        "",
+        "## Command line: arguments, files, SPARQL",
+        "",
+        "Test: `test_cli_bad_input[<id>]` (and `test_cli_unreadable_file`: a file without read permission gets",
+        "`cannot read file: Permission denied`, exit 1; skipped when run as root).",
+        "",
+        "| id | command | exit | message |",
+        "|---|---|---|---|",
+    ]
+    for cid, argv, _code, _text in CLI_CASES:
+        got, msg = cli([a.replace("{d}", str(d)) for a in argv])
+        out.append(f"| `{cid}` | `{cell(shown_argv(argv), 110)}` | {got} | {cell(msg)} |")
+    out += [
+        "",
+        "## Malformed RDF, every input format",
+        "",
+        "`sco-kg sparql --no-inference --with DIR/<kind>.<ext> 'ASK {}'` (the pyoxigraph path), and the same file",
+        "through rdflib's loader (`load.parse_into`, used by `--engine rdflib`, the closure and `validate`): both",
+        "refuse with the same line, because user files are pre-parsed by pyoxigraph's strict parser and RDF/XML is",
+        "checked for well-formedness first (rdflib alone accepts `<a b>`, literal subjects and `\\q` in some formats).",
+        "Not expressible, so not tried: a literal subject in RDF/XML. JSON-LD with an invalid `@id` is not an error:",
+        "the JSON-LD algorithm drops the node (0 triples; `test_rdf_jsonld_invalid_iri_dropped`).",
+        "Test: `test_rdf_malformed[<id>]`.",
+        "",
+        "| id | file | exit | message |",
+        "|---|---|---|---|",
+    ]
+    for cid, ext, kind in RDF_ROWS:
+        got, msg = cli(["sparql", "--no-inference", "--with", str(d / f"{kind}.{ext}"), "ASK {}"])
+        sample = RDF_CASES[ext][kind]
+        out.append(f"| `{cid}` | `{kind}.{ext}`: `{cell(sample, 70)}` | {got} | {cell(msg)} |")
+    out += [
+        "",
+        "## Canned query parameters",
+        "",
+        "One query per parameter type (`iri`, `integer`, `lang`, `string`), each with every kind of bad value,",
+        "through `query.bind_params` and `sco-kg query NAME --param P=VALUE`;",
+        "`test_param_every_query_every_type_refuses_wrong_type` "
+        "repeats the refusals for every parameter of every canned query. A `string` parameter takes any text that is",
+        "valid Unicode without NUL and at most 4096 characters, as **one literal** (quotes, braces and newlines cannot",
+        "change the query: T6 in `tests/security/test_sec_query.py`). Test: `test_param_bad_value[<id>]`.",
+        "",
+        "| id | query / parameter | value | exit | message |",
+        "|---|---|---|---|---|",
+    ]
+    for cid, name, param, type_, kind in PARAM_ROWS:
+        raw = BAD_VALUES[kind]
+        value = raw[type_] if isinstance(raw, dict) else raw
+        got, msg = cli(["query", name, "--no-inference", "--format", "csv", "--param", f"{param}={value}"])
+        if got == 0:
+            msg = "accepted: bound as one literal; prints the CSV header and the rows that match it"
+        shown = value if len(value) < 30 else value[:12] + f"… ({len(value)} chars)"
+        shown = shown.replace("\x00", "\\0").replace("\n", "\\n").replace("\udce9", "\\xe9 (lone surrogate)")
+        out.append(f"| `{cid}` | {name} / {param} ({type_}) | `{cell(shown, 40)}` | {got} | {cell(msg)} |")
+    out += [
+        "",
+        "## HTTP (`sco-kg serve`)",
+        "",
+        "Sent with Starlette's test client to `create_app()` over the asserted data. The body column is the",
+        "plain-text body (a browser that prefers HTML gets the same message in an HTML error page). Test:",
+        "`test_http_bad_request[<id>]`; body size limits (413/414) are in `tests/security/test_sec_parsing.py`",
+        "(T9) and `tests/test_server.py`.",
+        "",
+        "| id | request | status | body |",
+        "|---|---|---|---|",
+    ]
+    from starlette.testclient import TestClient
+
+    from sco_kg import store
+    from sco_kg.server import ServerConfig, create_app
+
+    with TestClient(
+        create_app(store.open_store(inferred=False), ServerConfig(quiet=True)), raise_server_exceptions=False
+    ) as c:
+        for cid, method, url, headers, body, _status in HTTP_CASES:
+            h = dict(headers)
+            if "Accept" not in h:
+                h["Accept"] = "application/sparql-results+json" if url.startswith("/queries/") else "text/plain"
+            r = c.request(method, url, headers=h, content=body)
+            req = f"{method} {url if len(url) < 70 else url[:60] + '…'}"
+            if headers:
+                req += " " + " ".join(f"{k}: {v}" for k, v in headers.items())
+            if body:
+                req += f" body {body[:30]!r}"
+            out.append(f"| `{cid}` | `{cell(req, 120)}` | {r.status_code} | {cell(r.text.strip(), 130)} |")
+    DOC.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"wrote {DOC} ({len(out)} lines)")
+
+
+if __name__ == "__main__":
+    _write_doc()
