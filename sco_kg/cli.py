@@ -50,8 +50,12 @@ def _command_module(name: str) -> ModuleType | None:
         raise
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with one subparser per available command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with one subparser per available command (or only for command ``only``).
+
+    Building the subparser of every command imports every command module; when argv names a command, only that
+    one is imported, which keeps the start-up of the read path short.
+    """
     parser = _Parser(
         prog="sco-kg",
         description="The 2001 Declaration of the Shanghai Cooperation Organization as a knowledge graph.",
@@ -59,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sco-kg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in [only] if only else COMMANDS:
         module = _command_module(name)
         if module is None:
             continue
@@ -76,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
