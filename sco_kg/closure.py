@@ -27,7 +27,8 @@ from sco_kg.atomic import atomic_write_bytes
 from sco_kg.errors import DataFileError
 
 # Bump when the output layout or the trivial-triple filter changes: older artifacts and caches go stale.
-FORMAT_VERSION = 1
+# 2: the closure is split into scog:inferred / scog:inferred-context / scog:inferred-user (reason.compute_tiers).
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -88,11 +89,21 @@ def input_hashes(with_files: Sequence[Path] = ()) -> dict[str, str]:
     return dict(sorted(hashes.items()))
 
 
-def cache_key(inputs: dict[str, str], reasoner: str, version: str) -> str:
-    """Return the cache key: sha256 of the input hashes, reasoner, version and :data:`FORMAT_VERSION`."""
-    blob = json.dumps(
-        {"format": FORMAT_VERSION, "inputs": inputs, "reasoner": reasoner, "version": version}, sort_keys=True
-    )
+def cache_key(
+    inputs: dict[str, str],
+    reasoner: str,
+    version: str,
+    with_format: str | None = None,
+    context: bool = True,
+) -> str:
+    """Return the cache key: sha256 of the input hashes, reasoner, version, :data:`FORMAT_VERSION`, the
+    format the user's files are read in and whether the outside facts are part of the input."""
+    options: dict[str, Any] = {"format": FORMAT_VERSION, "inputs": inputs, "reasoner": reasoner, "version": version}
+    if with_format is not None:
+        options["with_format"] = with_format
+    if not context:
+        options["context"] = False
+    blob = json.dumps(options, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -144,17 +155,32 @@ def cache_files(key: str) -> tuple[Path, Path]:
     return base / f"closure-{key[:40]}.nq", base / f"closure-{key[:40]}.json"
 
 
-def materialized_path(with_files: Sequence[Path] = (), reasoner: str | None = None) -> Path:
+def materialized_path(
+    with_files: Sequence[Path] = (),
+    reasoner: str | None = None,
+    with_format: str | None = None,
+    context: bool = True,
+) -> Path:
     """Return an N-Quads file of asserted + inferred quads (+ user files in ``scog:user/<name>``).
 
     Args:
         with_files: the user's RDF files.
         reasoner: reasoner for a closure that must be computed (default: the fast one when it equals owlrl).
+        with_format: the format of ``with_files`` when their extension does not tell (``ttl``, ``nq``, …).
+        context: whether the outside facts are part of the input. ``False`` matters only with user files
+            (their ``scog:inferred-user`` is then computed without outside facts); the file returned may
+            still hold the context graphs, which the caller drops (:func:`sco_kg.iri.is_context_graph`):
+            ``scog:inferred`` never rests on them.
 
     Returns:
         The shipped artifact when there are no user files and every hash matches its manifest; otherwise a
         cache entry in :func:`sco_kg.paths.cache_dir`, computed now if missing, stale or corrupt.
     """
+    if with_format is not None:
+        from sco_kg.load import format_extension
+
+        with_format = format_extension(with_format).lstrip(".")  # one cache entry per format, however spelled
+    context = context or not with_files
     inputs = input_hashes(with_files)
     if not with_files and reasoner is None and shipped_status(inputs) is None:
         return paths.closure_file()
@@ -162,12 +188,12 @@ def materialized_path(with_files: Sequence[Path] = (), reasoner: str | None = No
 
     name = reasoner or reason.default_reasoner()
     version = reason.reasoner_version(name)
-    key = cache_key(inputs, name, version)
+    key = cache_key(inputs, name, version, with_format=with_format if with_files else None, context=context)
     nq, meta_path = cache_files(key)
     meta = _read_json(meta_path)
     if meta is not None and meta.get("key") == key and _artifact_ok(nq, meta):
         return nq
-    build(with_files, name, nq, meta_path, inputs=inputs, key=key)
+    build(with_files, name, nq, meta_path, inputs=inputs, key=key, with_format=with_format, context=context)
     return nq
 
 
@@ -263,6 +289,8 @@ def build(
     inputs: dict[str, str] | None = None,
     key: str | None = None,
     check_with_owlrl: bool = False,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> BuildResult:
     """Compute the closure of the inputs with ``reasoner`` and write ``target`` and its metadata atomically.
 
@@ -273,6 +301,8 @@ def build(
         inputs: the input hashes (computed when ``None``); ``key`` the cache key to record.
         check_with_owlrl: when ``reasoner`` is not owlrl, also run owlrl to record its clashes and whether
             both closures are equal (done for the shipped artifact).
+        with_format: the format of ``with_files`` when their extension does not tell.
+        context: include the outside facts in the input (and in the file written).
     """
     from rdflib import URIRef
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -282,27 +312,31 @@ def build(
 
     started = time.perf_counter()
     inputs = inputs if inputs is not None else input_hashes(with_files)
-    ds = load(inferred=False, with_files=list(with_files))
-    result = reason.compute_closure(ds, reasoner=reasoner)
+    ds = load(inferred=False, with_files=list(with_files), with_format=with_format, context=context)
+    tiers = reason.compute_tiers(ds, reasoner=reasoner)
+    result = tiers.full
     clashes = [{"message": c.message, "resources": list(c.resources)} for c in result.clashes]
     agreement = None
     if check_with_owlrl and reasoner != "owlrl":
-        ref = reason.compute_closure(ds, reasoner="owlrl")
-        clashes = [{"message": c.message, "resources": list(c.resources)} for c in ref.clashes]
+        ref = reason.compute_tiers(ds, reasoner="owlrl")
+        clashes = [{"message": c.message, "resources": list(c.resources)} for c in ref.full.clashes]
+        ref_all = frozenset().union(*ref.graphs.values())
+        ours_all = frozenset().union(*tiers.graphs.values())
         agreement = {
             "reference": "owlrl",
-            "reference_version": ref.version,
+            "reference_version": ref.full.version,
             "reference_seconds": round(ref.seconds, 3),
-            "equal": ref.inferred == result.inferred,
-            "only_reference": len(ref.inferred - result.inferred),
-            "only_" + reasoner: len(result.inferred - ref.inferred),
+            "equal": ref.graphs == tiers.graphs,
+            "only_reference": len(ref_all - ours_all),
+            "only_" + reasoner: len(ours_all - ref_all),
         }
     quads: list[tuple[Any, Any, Any, Any]] = []
     for s, p, o, g in ds.quads((None, None, None, None)):
         gid = getattr(g, "identifier", g)
         quads.append((s, p, o, None if gid == DATASET_DEFAULT_GRAPH_ID else gid))
-    inferred_graph = URIRef(iri.GRAPH_INFERRED)
-    quads.extend((s, p, o, inferred_graph) for s, p, o in sorted(result.inferred))
+    for name, triples in tiers.graphs.items():
+        graph = URIRef(name)
+        quads.extend((s, p, o, graph) for s, p, o in sorted(triples))
     data = _serialize(quads)
     _write(target, data)
     graphs = _graph_counts(quads)
@@ -316,9 +350,11 @@ def build(
         "inputs": inputs,
         "reasoner": reasoner,
         "reasoner_version": result.version,
-        "closure_seconds": round(result.seconds, 3),
+        "closure_seconds": round(tiers.seconds, 3),
         "input_triples": result.input_triples,
-        "inferred": len(result.inferred),
+        "inferred": tiers.inferred,
+        "inferred_graphs": {name: len(triples) for name, triples in tiers.graphs.items()},
+        "context": context,
         "excluded_external_links": result.excluded_links,
         "filtered": result.filtered,
         "graphs": graphs,
@@ -330,10 +366,10 @@ def build(
         path=target,
         reasoner=reasoner,
         version=result.version,
-        seconds=result.seconds,
+        seconds=tiers.seconds,
         total_seconds=time.perf_counter() - started,
         graphs=graphs,
-        inferred=len(result.inferred),
+        inferred=tiers.inferred,
         input_triples=result.input_triples,
         excluded_links=result.excluded_links,
         clashes=clashes if (reasoner == "owlrl" or agreement) else None,

@@ -63,7 +63,7 @@ QUAD_FORMATS = frozenset({"trig", "nq", "jsonld"})
 #: What each selection holds (shown in ``sco-kg export --help``).
 SELECTION_HELP: dict[str, str] = {
     "asserted": "ontology + data + provenance + text (+ --with files), no inferred triples",
-    "inferred": "only the OWL 2 RL closure graph scog:inferred",
+    "inferred": "only the OWL 2 RL closure: scog:inferred, scog:inferred-context (+ scog:inferred-user)",
     "all": "asserted + inferred",
     "ontology": "only scog:ontology",
     "provenance": "scog:provenance (assertion graph -> sentence) and scog:text (the sentences)",
@@ -351,6 +351,7 @@ def select(
     selection: Selection = "asserted",
     with_files: Sequence[str | Path] = (),
     with_format: str | None = None,
+    context: bool = True,
 ) -> list[Quad]:
     """Return the canonical quads of a selection of the dataset's graphs.
 
@@ -360,6 +361,7 @@ def select(
             ``scog:text``).
         with_files: the user's RDF files, each merged into ``scog:user/<file name>``.
         with_format: the format of the ``with_files`` when their extension does not tell.
+        context: keep the outside facts; ``False`` drops every graph :func:`sco_kg.iri.is_context_graph` names.
 
     Returns:
         Sorted quads with content-derived blank-node labels.
@@ -383,8 +385,11 @@ def select(
                 f"--graph {selection} needs the OWL 2 RL closure (sco_kg/closure.py), which this build "
                 "does not have; export --graph asserted instead"
             ) from None
-        inferred = Term("iri", iri.GRAPH_INFERRED)
-        quads += [q for q in parse_file(closure.materialized_path(files), fmt="N_QUADS") if q[3] == inferred]
+        inferred = {Term("iri", g) for g in iri.INFERRED_GRAPHS}
+        nq = closure.materialized_path(files, with_format=with_format, context=context)
+        quads += [q for q in parse_file(nq, fmt="N_QUADS") if q[3] in inferred]
+    if not context:
+        quads = [q for q in quads if q[3] is None or not iri.is_context_graph(q[3].value)]
     keep: set[str] | None = None
     if selection == "ontology":
         keep = {iri.GRAPH_ONTOLOGY}
@@ -1166,6 +1171,7 @@ def export(
     frame: Frame | None = None,
     profile: Profile | None = None,
     with_format: str | None = None,
+    context: bool = True,
 ) -> bytes:
     """Return the export of a selection of the dataset, and write it atomically to ``output`` when given.
 
@@ -1176,6 +1182,9 @@ def export(
         with_files: the user's RDF files, each merged into its own graph.
         frame: ``"entity"`` for the framed JSON-LD view.
         profile: ``"wikidata"`` for the Wikidata-shaped statements instead of the graphs themselves.
+        with_format: the format of ``with_files`` when their extension does not tell.
+        context: keep the outside facts (``scog:context/*``, ``scog:provenance-context``,
+            ``scog:inferred-context``).
 
     Returns:
         The serialised bytes.
@@ -1186,7 +1195,7 @@ def export(
         quads = wikidata_statements(with_files)
         data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
     else:
-        quads = select(selection, with_files, with_format)
+        quads = select(selection, with_files, with_format, context=context)
         data = serialize(quads, fmt, frame)
     if output is not None:
         write_file(output, data)

@@ -24,6 +24,23 @@ GRAPH_USER = GRAPH + "user/"
 # (docs/readme/linking.md); the generated external links live in scog:context/links.
 GRAPH_CONTEXT_LINKS = GRAPH_CONTEXT + "/links"
 GRAPH_PROVENANCE_CONTEXT = GRAPH + "provenance-context"
+# Inferences kept apart by what they rest on (docs/readme/inference.md): scog:inferred follows from the
+# ontology and the declaration's own graphs alone; scog:inferred-context is what the outside facts add;
+# scog:inferred-user what the user's --with files add on top.
+GRAPH_INFERRED_CONTEXT = GRAPH + "inferred-context"
+GRAPH_INFERRED_USER = GRAPH + "inferred-user"
+INFERRED_GRAPHS = (GRAPH_INFERRED, GRAPH_INFERRED_CONTEXT, GRAPH_INFERRED_USER)
+
+
+def is_context_graph(graph: str) -> bool:
+    """Return whether ``graph`` holds outside facts (``scog:context``, ``scog:context/*``, their provenance
+    graph ``scog:provenance-context``) or what they add to the closure (``scog:inferred-context``)."""
+    return (
+        graph == GRAPH_CONTEXT
+        or graph.startswith(GRAPH_CONTEXT + "/")
+        or graph in (GRAPH_PROVENANCE_CONTEXT, GRAPH_INFERRED_CONTEXT)
+    )
+
 
 # Main individuals.
 DECLARATION = ID + "document/declaration-2001"

@@ -36,6 +36,27 @@ RDF_FORMATS: dict[str, str] = {
 }
 
 
+def format_extension(fmt: str) -> str:
+    """Return the file extension (a key of :data:`RDF_FORMATS`) that the ``--with-format`` value ``fmt`` names.
+
+    Accepted: an extension with or without the dot (``ttl``, ``.nq``, ``jsonld``) or an rdflib parser name
+    (``turtle``, ``nquads``, ``json-ld``, ``xml``), in any case.
+
+    Raises:
+        UsageError: ``fmt`` names no known RDF format.
+    """
+    from sco_kg.errors import UsageError
+
+    key = fmt.strip().lower()
+    if "." + key.lstrip(".") in RDF_FORMATS:
+        return "." + key.lstrip(".")
+    for ext, name in RDF_FORMATS.items():
+        if key == name or key == name.replace("-", "_") or (key == "n_quads" and name == "nquads"):
+            return ext
+    known = sorted({e.lstrip(".") for e in RDF_FORMATS})
+    raise UsageError(f"--with-format {fmt!r}: unknown RDF format (use one of {', '.join(known)})")
+
+
 def parse_error_message(path: Path, exc: BaseException) -> str:
     """Return a one-line message for a parse error of ``path``: file, line and what is wrong."""
     why = getattr(exc, "_why", None)
@@ -275,28 +296,47 @@ def user_graph_iri(path: Path) -> str:
     return iri.GRAPH_USER + quote(path.name, safe="")
 
 
-def load(inferred: bool = True, with_files: Sequence[str | Path] = ()) -> Dataset:
+def drop_context(ds: Dataset) -> None:
+    """Remove every graph of outside facts from ``ds`` (see :func:`sco_kg.iri.is_context_graph`)."""
+    for g in list(ds.contexts()):
+        if iri.is_context_graph(str(g.identifier)):
+            ds.remove_graph(g)
+
+
+def load(
+    inferred: bool = True,
+    with_files: Sequence[str | Path] = (),
+    with_format: str | None = None,
+    context: bool = True,
+) -> Dataset:
     """Return the dataset: ontology, data, provenance graphs, and (``inferred=True``) the OWL 2 RL closure.
 
     Args:
-        inferred: include the filtered OWL 2 RL closure in ``scog:inferred``.
+        inferred: include the filtered OWL 2 RL closure (``scog:inferred``, ``scog:inferred-context`` and,
+            with ``with_files``, ``scog:inferred-user``).
         with_files: the user's own RDF files, each merged into ``scog:user/<file name>``.
+        with_format: the format of ``with_files`` when their extension does not tell (``ttl``, ``nq``, …).
+        context: keep the outside facts (``scog:context…``, ``scog:provenance-context``) and what they add
+            to the closure (``scog:inferred-context``); ``False`` drops them all.
 
     Returns:
         An rdflib ``Dataset`` whose default graph is the union of its named graphs.
     """
     from rdflib import Dataset
 
+    user_fmt = RDF_FORMATS[format_extension(with_format)] if with_format else None
     ds = Dataset(default_union=True)
     for path, graph in asserted_files():
         parse_into(ds, path, graph)
+    if not context:
+        drop_context(ds)
     for user in with_files:
         p = Path(user)
-        parse_into(ds, p, user_graph_iri(p))
+        parse_into(ds, p, user_graph_iri(p), fmt=user_fmt)
     if inferred:
         from sco_kg import reason
 
-        reason.add_closure(ds, with_files=[Path(p) for p in with_files])
+        reason.add_closure(ds, with_files=[Path(p) for p in with_files], with_format=with_format, context=context)
     return ds
 
 
@@ -313,7 +353,12 @@ class Summary:
         return sum(self.graphs.values())
 
 
-def summary(inferred: bool = True, with_files: Iterable[str | Path] = ()) -> Summary:
+def summary(
+    inferred: bool = True,
+    with_files: Iterable[str | Path] = (),
+    with_format: str | None = None,
+    context: bool = True,
+) -> Summary:
     """Return the summary of the dataset (computed on the fast pyoxigraph store).
 
     Assertion graphs are reported together as ``scog:assertion/*``; classes are counted over asserted plus
@@ -321,15 +366,24 @@ def summary(inferred: bool = True, with_files: Iterable[str | Path] = ()) -> Sum
     """
     from sco_kg import store
 
-    return store.summary(store.open_store(inferred=inferred, with_files=[Path(p) for p in with_files]))
+    st = store.open_store(
+        inferred=inferred, with_files=[Path(p) for p in with_files], with_format=with_format, context=context
+    )
+    return store.summary(st)
 
 
 class _CallableModule(types.ModuleType):
     """The ``sco_kg.load`` module, callable as :func:`load`, so ``sco_kg.load()`` works whichever of the two
     (module or function) the package attribute is bound to: importing a submodule rebinds that attribute."""
 
-    def __call__(self, inferred: bool = True, with_files: Sequence[str | Path] = ()) -> Dataset:
-        return load(inferred=inferred, with_files=with_files)
+    def __call__(
+        self,
+        inferred: bool = True,
+        with_files: Sequence[str | Path] = (),
+        with_format: str | None = None,
+        context: bool = True,
+    ) -> Dataset:
+        return load(inferred=inferred, with_files=with_files, with_format=with_format, context=context)
 
 
 sys.modules[__name__].__class__ = _CallableModule

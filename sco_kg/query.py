@@ -535,6 +535,8 @@ def labels(
     with_files: Sequence[Path] = (),
     store_dir: Path | None = None,
     runner: Callable[[str], Result] | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> dict[str, str]:
     """Return a display label for each IRI among ``terms``, chosen as the canned queries choose theirs.
 
@@ -559,7 +561,10 @@ def labels(
             res = runner(text)
         else:
             info = policy.analyse(text)
-            res = _run_raw(text, engine, inferred, with_files, bindings={}, info=info, store_dir=store_dir)
+            res = _run_raw(
+                text, engine, inferred, with_files, bindings={}, info=info, store_dir=store_dir,
+                with_format=with_format, context=context,
+            )  # fmt: skip
         for s, p, lab in res.rows:
             if s is None or p is None or lab is None or lab.kind != "literal":
                 continue
@@ -627,7 +632,9 @@ _STORES: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
 
 
-def _inputs_key(engine: str, inferred: bool, with_files: Sequence[Path]) -> tuple[Any, ...]:
+def _inputs_key(
+    engine: str, inferred: bool, with_files: Sequence[Path], with_format: str | None = None, context: bool = True
+) -> tuple[Any, ...]:
     from sco_kg import paths
 
     files = [*paths.ontology_files(), *paths.data_files(), *[Path(p) for p in with_files]]
@@ -638,35 +645,45 @@ def _inputs_key(engine: str, inferred: bool, with_files: Sequence[Path]) -> tupl
             stamp.append((str(p), st.st_mtime_ns, st.st_size))
         except OSError:
             stamp.append((str(p), 0, 0))
-    return (engine, inferred, str(paths.resource_root()), tuple(stamp))
+    return (engine, inferred, with_format, context, str(paths.resource_root()), tuple(stamp))
 
 
 def get_store(
-    inferred: bool = True, with_files: Sequence[Path] = (), store_dir: Path | None = None
+    inferred: bool = True,
+    with_files: Sequence[Path] = (),
+    store_dir: Path | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> pyoxigraph.Store:
     """Return the pyoxigraph store of the dataset (cached while the input files are unchanged).
 
     With ``store_dir``, the on-disk store built by ``sco-kg store build`` is opened read-only instead.
+    ``with_format`` and ``context`` are as for :func:`sco_kg.store.open_store`.
     """
     from sco_kg import store
 
-    key = (*_inputs_key("oxigraph", inferred, with_files), str(store_dir) if store_dir else None)
+    key = (*_inputs_key("oxigraph", inferred, with_files, with_format, context), str(store_dir) if store_dir else None)
     with _LOCK:
         if key not in _STORES:
             _STORES[key] = store.open_store(
-                inferred=inferred, with_files=[Path(p) for p in with_files], store_dir=store_dir
-            )
+                inferred=inferred, with_files=[Path(p) for p in with_files], store_dir=store_dir,
+                with_format=with_format, context=context,
+            )  # fmt: skip
         return _STORES[key]
 
 
-def get_dataset(inferred: bool = True, with_files: Sequence[Path] = ()) -> Dataset:
+def get_dataset(
+    inferred: bool = True, with_files: Sequence[Path] = (), with_format: str | None = None, context: bool = True
+) -> Dataset:
     """Return the rdflib Dataset (default graph = union of the named graphs), cached like :func:`get_store`."""
     from sco_kg.load import load
 
-    key = _inputs_key("rdflib", inferred, with_files)
+    key = _inputs_key("rdflib", inferred, with_files, with_format, context)
     with _LOCK:
         if key not in _STORES:
-            _STORES[key] = load(inferred=inferred, with_files=[Path(p) for p in with_files])
+            _STORES[key] = load(
+                inferred=inferred, with_files=[Path(p) for p in with_files], with_format=with_format, context=context
+            )
         return _STORES[key]
 
 
@@ -858,13 +875,15 @@ def _run_raw(
     truncate: bool = False,
     isolation: Isolation = "thread",
     store_dir: Path | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> Result:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     if max_rows is not None and max_rows < 0:
         raise UsageError(f"max_rows must be 0 or more, got {max_rows}")
     if engine == "oxigraph":
-        target: Any = get_store(inferred, with_files, store_dir)
+        target: Any = get_store(inferred, with_files, store_dir, with_format=with_format, context=context)
         if info.is_update:
             target = _copy_store(target)
         bound = bind_values(text, bindings) if bindings else text
@@ -875,7 +894,7 @@ def _run_raw(
     else:
         if store_dir is not None:
             raise UsageError("--store works with the oxigraph engine only")
-        ds = get_dataset(inferred, with_files)
+        ds = get_dataset(inferred, with_files, with_format=with_format, context=context)
         if info.is_update:
             ds = _copy_dataset(ds)
 
@@ -957,6 +976,8 @@ def run_sparql(
     allow_update: bool = False,
     bindings: Mapping[str, Term] | None = None,
     store_dir: Path | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> Result:
     """Return the result of any SPARQL text, after the policy check, within the limits.
 
@@ -969,6 +990,9 @@ def run_sparql(
         allow_update: run an update on an in-memory copy of the dataset (nothing is ever written to disk).
         bindings: values for variables, as RDF terms (bound as VALUES / initBindings).
         store_dir: read the on-disk Oxigraph store built by ``sco-kg store build`` (oxigraph engine).
+        with_format: the format of ``with_files`` when their extension does not tell (``ttl``, ``nq``, …).
+        context: include the outside facts (``scog:context/*``, ``scog:provenance-context``,
+            ``scog:inferred-context``); ``False`` queries the declaration (and the user's files) alone.
 
     Raises:
         QueryRejected: the policy refuses the text (SERVICE, LOAD, remote FROM, update).
@@ -981,7 +1005,7 @@ def run_sparql(
     return _run_raw(
         text, engine, inferred, files, dict(bindings or {}), info,
         timeout=limits.timeout, max_rows=limits.max_rows, truncate=limits.truncate, isolation=limits.isolation,
-        store_dir=store_dir,
+        store_dir=store_dir, with_format=with_format, context=context,
     )  # fmt: skip
 
 
@@ -993,8 +1017,12 @@ def run(
     with_files: Sequence[Path | str] = (),
     limits: Limits | None = None,
     store_dir: Path | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> Result:
     """Return the result of the canned query ``name`` with ``params`` (raw strings are type-checked).
+
+    ``with_format`` and ``context`` are as for :func:`run_sparql`.
 
     Raises:
         UsageError: unknown query name (closest names suggested), unknown/missing/ill-typed parameter.
@@ -1005,7 +1033,7 @@ def run(
     q = catalog.get(name)
     return run_sparql(
         q.text, engine=engine, inferred=inferred, with_files=with_files, limits=limits,
-        bindings=bind_params(q, params or {}), store_dir=store_dir,
+        bindings=bind_params(q, params or {}), store_dir=store_dir, with_format=with_format, context=context,
     )  # fmt: skip
 
 
@@ -1014,6 +1042,7 @@ def select(
     params: Mapping[str, str | Term] | None = None,
     engine: Engine = "oxigraph",
     inferred: bool = True,
+    context: bool = True,
 ) -> list[dict[str, Any]]:
     """Return the solutions of canned query ``name`` as a list of dicts of rdflib terms."""
-    return run(name, params, engine=engine, inferred=inferred).to_rdflib()
+    return run(name, params, engine=engine, inferred=inferred, context=context).to_rdflib()

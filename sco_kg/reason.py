@@ -7,8 +7,11 @@ What it owns:
   *filtered* inferred triples (see :func:`is_trivial`), the clashes owlrl reports, and the time taken.
 * :func:`check_input` refuses inputs that make owlrl blow up (large ``owl:sameAs`` components,
   malformed or self-referential property chains) before any reasoning starts (SECURITY.md T8).
-* :func:`add_closure` puts the closure into ``scog:inferred`` of an rdflib ``Dataset``; it reads the
-  materialised N-Quads kept fresh by :mod:`sco_kg.closure` instead of reasoning again.
+* :func:`compute_tiers` keeps inferences apart by what they rest on: ``scog:inferred`` is the closure of
+  the ontology and the declaration's own graphs alone; ``scog:inferred-context`` what the outside facts
+  (``scog:context…``, ``scog:provenance-context``) add; ``scog:inferred-user`` what the user's files add.
+* :func:`add_closure` puts those graphs into an rdflib ``Dataset``; it reads the materialised N-Quads
+  kept fresh by :mod:`sco_kg.closure` instead of reasoning again.
 
 It must not write files (that is :mod:`sco_kg.closure`) and must not be imported on the CLI read path.
 """
@@ -610,22 +613,103 @@ def compute_closure(
     )
 
 
+def tier_of(graph: str) -> str:
+    """Return the inferred graph whose input tier the asserted ``graph`` belongs to.
+
+    ``scog:user/*`` → ``scog:inferred-user``; the outside facts (:func:`sco_kg.iri.is_context_graph`) →
+    ``scog:inferred-context``; everything else (ontology, text, assertion graphs, provenance, curation,
+    the default graph) → ``scog:inferred``.
+    """
+    if graph.startswith(iri.GRAPH_USER):
+        return iri.GRAPH_INFERRED_USER
+    if iri.is_context_graph(graph):
+        return iri.GRAPH_INFERRED_CONTEXT
+    return iri.GRAPH_INFERRED
+
+
+@dataclass(frozen=True)
+class TieredClosure:
+    """The closure split by what it rests on.
+
+    Attributes:
+        graphs: inferred graph IRI → its triples, in tier order (``scog:inferred``, then
+            ``scog:inferred-context``, then ``scog:inferred-user``; a tier without input is left out).
+        closures: the reasoner run of each cumulative input, in the same order (the last one saw everything).
+    """
+
+    graphs: dict[str, frozenset[Triple]]
+    closures: tuple[Closure, ...]
+
+    @property
+    def full(self) -> Closure:
+        """Return the run over the whole input (its clashes, input size and excluded links)."""
+        return self.closures[-1]
+
+    @property
+    def seconds(self) -> float:
+        """Return the time of all reasoner runs together."""
+        return sum(c.seconds for c in self.closures)
+
+    @property
+    def inferred(self) -> int:
+        """Return the number of inferred triples in all tiers."""
+        return sum(len(t) for t in self.graphs.values())
+
+
+def compute_tiers(source: Dataset, reasoner: str = "owlrl") -> TieredClosure:
+    """Return the filtered closure of ``source`` split into tiers by the graphs each inference needs.
+
+    Tier 1 (``scog:inferred``) is the closure of the declaration's own graphs and the ontology, minus what
+    they assert: so no triple of it needs an outside fact. Tier 2 (``scog:inferred-context``) is the closure
+    once the outside facts are added, minus tier 1 and minus what is asserted; tier 3
+    (``scog:inferred-user``) likewise once the user's ``scog:user/*`` graphs are added. The reasoner runs
+    once per tier present, on the cumulative input (the closure is monotone, so each tier only adds).
+    """
+    from rdflib import Graph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    order = (iri.GRAPH_INFERRED, iri.GRAPH_INFERRED_CONTEXT, iri.GRAPH_INFERRED_USER)
+    parts: dict[str, list[Triple]] = {name: [] for name in order}
+    for s, p, o, g in source.quads((None, None, None, None)):
+        gid = getattr(g, "identifier", g)
+        name = "" if gid is None or gid == DATASET_DEFAULT_GRAPH_ID else str(gid)
+        parts[tier_of(name)].append((s, p, o))
+    graphs: dict[str, frozenset[Triple]] = {}
+    closures: list[Closure] = []
+    seen: set[Triple] = set()
+    cumulative = Graph()
+    for name in order:
+        if name != iri.GRAPH_INFERRED and not parts[name]:
+            continue
+        for t in parts[name]:
+            cumulative.add(t)
+        result = compute_closure(cumulative, reasoner=reasoner)
+        closures.append(result)
+        graphs[name] = frozenset(result.inferred - seen)
+        seen |= result.inferred
+    return TieredClosure(graphs=graphs, closures=tuple(closures))
+
+
 def owlrl_clashes(source: Dataset | Graph) -> tuple[Clash, ...]:
     """Return the clashes owlrl reports on ``source`` (runs the full owlrl closure)."""
     return compute_closure(source, reasoner="owlrl").clashes
 
 
-def add_closure(ds: Dataset, with_files: Sequence[Path] = ()) -> None:
-    """Add the filtered closure of the dataset (plus ``with_files``) to ``ds`` as graph ``scog:inferred``.
+def add_closure(
+    ds: Dataset, with_files: Sequence[Path] = (), with_format: str | None = None, context: bool = True
+) -> None:
+    """Add the filtered closure of the dataset (plus ``with_files``) to ``ds`` as its inferred graphs.
 
     The closure comes from :func:`sco_kg.closure.materialized_path` (the shipped artifact or a checked
-    cache), so loading with inference does not reason again when nothing changed.
+    cache), so loading with inference does not reason again when nothing changed. With ``context=False``
+    ``scog:inferred-context`` is left out (and ``scog:inferred-user`` is computed without outside facts).
     """
     from sco_kg import closure
 
-    path = closure.materialized_path(list(with_files))
-    marker = f"<{iri.GRAPH_INFERRED}> .\n"
+    path = closure.materialized_path(list(with_files), with_format=with_format, context=context)
+    wanted = [g for g in iri.INFERRED_GRAPHS if context or not iri.is_context_graph(g)]
+    markers = tuple(f"<{g}> .\n" for g in wanted)
     # Inferred triples never contain blank nodes (see trivial_reason), so the lines stand alone.
-    lines = [ln for ln in closure.read_lines(path) if ln.endswith(marker)]
+    lines = [ln for ln in closure.read_lines(path) if ln.endswith(markers)]
     if lines:
         ds.parse(data="".join(lines), format="nquads")

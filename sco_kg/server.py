@@ -551,8 +551,13 @@ class Statement:
 
     @property
     def inferred(self) -> bool:
-        """Return whether the triple is only in the inferred graph (entailed, not asserted)."""
-        return all(g == iri.GRAPH_INFERRED for g in self.graphs)
+        """Return whether the triple is only in inferred graphs (entailed, not asserted)."""
+        return all(g in iri.INFERRED_GRAPHS for g in self.graphs)
+
+    @property
+    def rests_on_context(self) -> bool:
+        """Return whether the triple is inferred only with outside facts (``scog:inferred-context``)."""
+        return self.inferred and iri.GRAPH_INFERRED not in self.graphs and iri.GRAPH_INFERRED_CONTEXT in self.graphs
 
 
 @dataclass
@@ -818,6 +823,8 @@ UI: dict[str, dict[str, str]] = {
         "properties": "Properties",
         "incoming": "Referenced by",
         "inferred": "inferred",
+        "inferred_context": "inferred from outside facts",
+        "inferred_context_title": "follows only once the facts from outside the declaration (scog:context) are added",
         "asserted": "asserted",
         "source": "Source sentence",
         "download": "Download",
@@ -879,6 +886,8 @@ UI: dict[str, dict[str, str]] = {
         "properties": "属性",
         "incoming": "被引用",
         "inferred": "推理",
+        "inferred_context": "由外部事实推理",
+        "inferred_context_title": "只有加入宣言以外的事实（scog:context）后才能推出",
         "asserted": "断言",
         "source": "来源句子",
         "download": "下载",
@@ -939,6 +948,8 @@ UI: dict[str, dict[str, str]] = {
         "properties": "Свойства",
         "incoming": "Ссылки на ресурс",
         "inferred": "выведено",
+        "inferred_context": "выведено из внешних фактов",
+        "inferred_context_title": "следует только с фактами вне декларации (scog:context)",
         "asserted": "утверждено",
         "source": "Исходное предложение",
         "download": "Скачать",
@@ -995,6 +1006,8 @@ GRAPH_NAMES = {
     iri.GRAPH_CURATION: "curation",
     iri.GRAPH_CONTEXT: "context",
     iri.GRAPH_INFERRED: "inferred",
+    iri.GRAPH_INFERRED_CONTEXT: "inferred from outside facts",
+    iri.GRAPH_INFERRED_USER: "inferred from your files",
 }
 
 
@@ -1501,6 +1514,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         if p == RDF_TYPE:
             view = term_view(site, link, st.object, lang)
             view["inferred"] = st.inferred
+            view["inferred_context"] = st.rests_on_context
             view["provenance"] = provenance_view(site, link, st.graphs)
             types[getattr(st.object, "value", str(st.object))] = view
             continue
@@ -1510,7 +1524,8 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         entry = group.setdefault(p, {"iri": p, "label": site.label(p, lang), "href": link.iri(p), "values": []})
         view = term_view(site, link, st.object, lang)
         view["inferred"] = st.inferred
-        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g != iri.GRAPH_INFERRED])
+        view["inferred_context"] = st.rests_on_context
+        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
         entry["values"].append(view)
     incoming: dict[str, dict[str, Any]] = {}
     for st in site.statements(value, incoming=True):
@@ -1518,7 +1533,8 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         entry = incoming.setdefault(p, {"iri": p, "label": site.label(p, lang), "href": link.iri(p), "values": []})
         view = term_view(site, link, st.subject, lang)
         view["inferred"] = st.inferred
-        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g != iri.GRAPH_INFERRED])
+        view["inferred_context"] = st.rests_on_context
+        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
         entry["values"].append(view)
 
     def ordered(entries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

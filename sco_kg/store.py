@@ -89,23 +89,49 @@ def open_disk_store(store_dir: Path) -> pyoxigraph.Store:
         raise DataFileError(f"{store_dir}: cannot open the store: {' '.join(str(exc).split())}") from None
 
 
+def ox_format(with_format: str) -> str:
+    """Return the pyoxigraph format name of the ``--with-format`` value (see :func:`sco_kg.load.format_extension`)."""
+    from sco_kg.load import format_extension
+
+    return OX_FORMATS[format_extension(with_format)]
+
+
+def drop_context(store: pyoxigraph.Store) -> None:
+    """Remove every graph of outside facts from ``store`` (see :func:`sco_kg.iri.is_context_graph`)."""
+    for g in list(store.named_graphs()):
+        if iri.is_context_graph(g.value):  # type: ignore[union-attr]
+            store.remove_graph(g)
+
+
 def open_store(
-    inferred: bool = True, with_files: Sequence[Path] = (), store_dir: Path | None = None
+    inferred: bool = True,
+    with_files: Sequence[Path] = (),
+    store_dir: Path | None = None,
+    with_format: str | None = None,
+    context: bool = True,
 ) -> pyoxigraph.Store:
     """Return a pyoxigraph store of the dataset (in memory, or the on-disk store ``store_dir``).
 
     Args:
-        inferred: load the materialised dataset (asserted + ``scog:inferred``); otherwise the asserted files.
+        inferred: load the materialised dataset (asserted + the inferred graphs); otherwise the asserted files.
         with_files: the user's RDF files, each in ``scog:user/<file name>``.
         store_dir: open this on-disk store read-only instead; it holds what it was built from, so
-            ``with_files`` and ``inferred=False`` are refused with it (build a store with them instead).
+            ``with_files``, ``inferred=False`` and ``context=False`` are refused with it (build a store with
+            them instead).
+        with_format: the format of ``with_files`` when their extension does not tell (``ttl``, ``nq``, …).
+        context: keep the outside facts and ``scog:inferred-context``; ``False`` drops every graph that
+            :func:`sco_kg.iri.is_context_graph` names (the inferred graphs are then computed without them).
     """
     import pyoxigraph as ox
 
     if store_dir is not None:
         from sco_kg.errors import UsageError
 
-        for refused, given in (("--with FILE", bool(with_files)), ("--no-inference", not inferred)):
+        for refused, given in (
+            ("--with FILE", bool(with_files)),
+            ("--no-inference", not inferred),
+            ("--no-context", not context),
+        ):
             if given:
                 raise UsageError(
                     f"{refused.split()[0]} cannot be combined with --store: a store holds what it was built "
@@ -115,16 +141,20 @@ def open_store(
 
     from sco_kg.load import asserted_files, user_graph_iri
 
+    user_fmt = ox_format(with_format) if with_format else None
     store = ox.Store()
     if inferred:
         from sco_kg import closure
 
-        load_file(store, closure.materialized_path(list(with_files)), fmt="N_QUADS")
-        return store
-    for path, graph in asserted_files():
-        load_file(store, path, graph)
-    for user in with_files:
-        load_file(store, Path(user), user_graph_iri(Path(user)))
+        nq = closure.materialized_path(list(with_files), with_format=with_format, context=context)
+        load_file(store, nq, fmt="N_QUADS")
+    else:
+        for path, graph in asserted_files():
+            load_file(store, path, graph)
+        for user in with_files:
+            load_file(store, Path(user), user_graph_iri(Path(user)), fmt=user_fmt)
+    if not context:
+        drop_context(store)
     return store
 
 

@@ -66,7 +66,11 @@ def test_shipped_artifact_is_used_when_fresh():
     assert set(manifest["inputs"]) == {closure._label(p) for p, _ in asserted_files()}
     assert manifest["sha256"] == closure.sha256_file(paths.closure_file())
     assert manifest["reasoner"] in reason.REASONERS and manifest["reasoner_version"]
-    assert manifest["graphs"][iri.GRAPH_INFERRED] == manifest["inferred"] > 500
+    tiers = manifest["inferred_graphs"]
+    assert list(tiers) == [iri.GRAPH_INFERRED, iri.GRAPH_INFERRED_CONTEXT]
+    assert manifest["graphs"][iri.GRAPH_INFERRED] == tiers[iri.GRAPH_INFERRED] > 500
+    assert manifest["graphs"][iri.GRAPH_INFERRED_CONTEXT] == tiers[iri.GRAPH_INFERRED_CONTEXT] > 0
+    assert sum(tiers.values()) == manifest["inferred"]
 
 
 def test_read_path_imports_neither_rdflib_nor_owlrl():

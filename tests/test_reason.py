@@ -20,6 +20,7 @@ ORG = iri.PREFIXES["org"]
 PROV = iri.PREFIXES["prov"]
 FOAF = iri.PREFIXES["foaf"]
 INFERRED = URIRef(iri.GRAPH_INFERRED)
+INFERRED_CONTEXT = URIRef(iri.GRAPH_INFERRED_CONTEXT)
 STATES = [
     URIRef(iri.ID + "state/" + k) for k in ("kazakhstan", "china", "kyrgyzstan", "russia", "tajikistan", "uzbekistan")
 ]
@@ -44,10 +45,11 @@ def inferred(ds: Dataset, s=None, p=None, o=None) -> set:
 
 @pytest.fixture(scope="module")
 def fresh_owlrl():
-    """A fresh owlrl closure of the current ontology and data files (computed once: ~5–15 s)."""
+    """A fresh owlrl closure of the current ontology and data files, split into its tiers (scog:inferred,
+    scog:inferred-context): two owlrl runs, computed once per module (~15–30 s)."""
     from sco_kg.load import load
 
-    return reason.compute_closure(load(inferred=False), reasoner="owlrl")
+    return reason.compute_tiers(load(inferred=False), reasoner="owlrl")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -344,13 +346,47 @@ def test_filter_removes_each_trivial_category():
 
 
 def test_shipped_closure_has_no_trivial_triples(asserted, reasoned):
-    """The shipped scog:inferred graph holds no trivial triple and repeats nothing asserted."""
+    """The shipped inferred graphs hold no trivial triple; scog:inferred repeats nothing the declaration's
+    own graphs assert, scog:inferred-context nothing asserted anywhere nor anything in scog:inferred."""
     graph = reasoned.graph(INFERRED)
     assert len(graph) > 500
     bad = [t for t in graph if reason.is_trivial(*t)]
     assert bad == []
-    repeated = [t for t in graph if t in asserted]
+    own = {
+        (s, p, o)
+        for s, p, o, g in asserted.quads((None, None, None, None))
+        if reason.tier_of(str(getattr(g, "identifier", g))) == iri.GRAPH_INFERRED
+    }
+    repeated = [t for t in graph if t in own]
     assert repeated == []
+    extra = reasoned.graph(INFERRED_CONTEXT)
+    assert len(extra) > 0
+    assert [t for t in extra if reason.is_trivial(*t) or t in asserted or t in graph] == []
+
+
+def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
+    """Issue 2: no triple of scog:inferred rests on an outside fact.
+
+    The closure computed WITHOUT the context graphs (scog:context/*, scog:provenance-context) equals the
+    shipped scog:inferred exactly; the signing place of the Declaration (from the context graph
+    scog:context/worldjpn-shanghai-convention-2001 via the chain sco:signingEvent ∘ sco:atPlace) is in
+    scog:inferred-context and not in scog:inferred.
+    """
+    from sco_kg.load import load
+
+    bare = load(inferred=False, context=False)
+    assert not any(iri.is_context_graph(str(g.identifier)) for g in bare.contexts())
+    assert len(bare) < len(asserted)
+    fast = reason.compute_closure(bare, reasoner="reasonable")
+    assert set(reasoned.graph(INFERRED)) == set(fast.inferred)
+    signed_at = (DECLARATION, u("signedAt"), URIRef(iri.ID + "place/shanghai"))
+    assert signed_at in reasoned.graph(INFERRED_CONTEXT)
+    assert signed_at not in reasoned.graph(INFERRED)
+    convention = URIRef(iri.ID + "document/shanghai-convention-2001")
+    for state in STATES:
+        assert (state, u("isSignatoryOf"), convention) in reasoned.graph(INFERRED_CONTEXT)
+        assert (state, u("isSignatoryOf"), convention) not in reasoned.graph(INFERRED)
+        assert (state, u("isSignatoryOf"), DECLARATION) in reasoned.graph(INFERRED)
 
 
 @pytest.mark.parametrize(
@@ -451,13 +487,15 @@ def test_shipped_closure_is_fresh(fresh_owlrl, reasoned):
     """
     status = closure.shipped_status()
     assert status is None, f"{status}: run 'sco-kg reason' and commit data/build/"
-    shipped = set(reasoned.graph(INFERRED))
-    fresh = set(fresh_owlrl.inferred)
-    assert shipped == fresh, (
-        f"shipped closure differs from a fresh owlrl closure: {len(fresh - shipped)} missing, "
-        f"{len(shipped - fresh)} extra; run 'sco-kg reason'"
-    )
-    assert fresh_owlrl.clashes == ()
+    assert list(fresh_owlrl.graphs) == [iri.GRAPH_INFERRED, iri.GRAPH_INFERRED_CONTEXT]
+    for name, triples in fresh_owlrl.graphs.items():
+        shipped = set(reasoned.graph(URIRef(name)))
+        fresh = set(triples)
+        assert shipped == fresh, (
+            f"shipped {iri.compact(name)} differs from a fresh owlrl closure: {len(fresh - shipped)} missing, "
+            f"{len(shipped - fresh)} extra; run 'sco-kg reason'"
+        )
+    assert fresh_owlrl.full.clashes == ()
 
 
 @pytest.mark.slow
@@ -467,9 +505,11 @@ def test_reasonable_equals_owlrl_on_shipped_data(fresh_owlrl):
     from sco_kg.load import load
 
     ds = load(inferred=False)
-    fast = reason.compute_closure(ds, reasoner="reasonable")
-    only_owlrl, only_fast = fresh_owlrl.inferred - fast.inferred, fast.inferred - fresh_owlrl.inferred
-    assert (only_owlrl, only_fast) == (frozenset(), frozenset())
+    tiers = reason.compute_tiers(ds, reasoner="reasonable")
+    for name, ref in fresh_owlrl.graphs.items():
+        only_owlrl, only_fast = ref - tiers.graphs[name], tiers.graphs[name] - ref
+        assert (name, only_owlrl, only_fast) == (name, frozenset(), frozenset())
+    fast = tiers.full
     assert reason.REASONABLE_EQUALS_OWLRL
     assert reason.default_reasoner() == "reasonable"
     chains = [t for t in fast.inferred if str(t[1]) in (SCO + "isSignatoryOf", SCO + "foundingMemberOf")]

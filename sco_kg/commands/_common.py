@@ -14,14 +14,23 @@ if TYPE_CHECKING:
 LANGS = ("en", "zh", "ru")
 
 
-def add_read_options(p: argparse.ArgumentParser, store: bool = True) -> None:
-    """Add ``--no-inference``, ``--with FILE`` (repeatable), ``--with-format`` and ``--store DIR``."""
+def add_read_options(p: argparse.ArgumentParser, store: bool = True, context: bool = True) -> None:
+    """Add ``--no-inference``, ``--no-context`` (when ``context``), ``--with FILE`` (repeatable),
+    ``--with-format``, ``--max-bytes`` and ``--store DIR`` (when ``store``)."""
     p.add_argument(
         "--no-inference",
         dest="inferred",
         action="store_false",
         help="use the asserted graphs only, without the OWL 2 RL closure",
     )
+    if context:
+        p.add_argument(
+            "--no-context",
+            dest="context",
+            action="store_false",
+            help="leave out the facts from outside the declaration (graphs scog:context/*, "
+            "scog:provenance-context) and what they add to the closure (scog:inferred-context)",
+        )
     p.add_argument(
         "--with",
         dest="with_files",
@@ -75,7 +84,25 @@ def read_store(args: argparse.Namespace) -> pyoxigraph.Store:
         inferred=getattr(args, "inferred", True),
         with_files=getattr(args, "with_files", []),
         store_dir=getattr(args, "store_dir", None),
+        with_format=getattr(args, "with_format", None),
+        context=getattr(args, "context", True),
     )
+
+
+def graphs_used(args: argparse.Namespace) -> str:
+    """Return the one-line note naming the graphs a command read (the footer of the table views)."""
+    declaration = "declaration (asserted + inferred)" if getattr(args, "inferred", True) else "declaration (asserted)"
+    if getattr(args, "store_dir", None) is not None:
+        return f"graphs: the on-disk store {args.store_dir} (as built)"
+    parts = [declaration]
+    if getattr(args, "context", True):
+        parts.append("outside facts (scog:context/*)")
+    if getattr(args, "with_files", None):
+        parts.append("your files (scog:user/*)")
+    note = "graphs: " + " + ".join(parts)
+    if not getattr(args, "context", True):
+        note += " (outside facts excluded: --no-context)"
+    return note
 
 
 def add_lang_option(p: argparse.ArgumentParser) -> None:

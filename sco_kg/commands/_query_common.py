@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sco_kg.commands._common import add_lang_option, add_read_options
+from sco_kg.commands._common import add_lang_option, add_read_options, graphs_used
 
 if TYPE_CHECKING:
     from sco_kg.query import Limits, Result
@@ -61,10 +61,13 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
 
     limits = query.Limits(timeout=args.timeout, max_rows=args.max_rows)
     endpoint = getattr(args, "endpoint", None)
-    if endpoint and (args.with_files or args.store_dir or not args.inferred or args.engine != "oxigraph"):
+    context = getattr(args, "context", True)
+    if endpoint and (
+        args.with_files or args.store_dir or not args.inferred or not context or args.engine != "oxigraph"
+    ):
         raise UsageError(
             "--endpoint queries the remote dataset: it cannot be combined with --with, --store, "
-            "--no-inference or --engine"
+            "--no-inference, --no-context or --engine"
         )
     result = execute(limits)
     fmt = args.format
@@ -94,8 +97,12 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
                 return remote.run_sparql(endpoint, text, timeout=args.timeout)
 
         names = query.labels(terms, args.lang, engine=args.engine, inferred=args.inferred,
-                             with_files=args.with_files, store_dir=args.store_dir, runner=runner)  # fmt: skip
+                             with_files=args.with_files, store_dir=args.store_dir, runner=runner,
+                             with_format=getattr(args, "with_format", None), context=context)  # fmt: skip
         print(query.render(result, fmt, names))
+        # The default views say which graphs they used (issue 7); CSV/TSV/JSON/XML stay pure W3C results.
+        print()
+        print(f"graphs: the remote dataset at {endpoint}" if endpoint else graphs_used(args))
         return 0
     sys.stdout.buffer.write(result.serialize(fmt))
     sys.stdout.flush()

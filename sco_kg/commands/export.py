@@ -78,6 +78,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--context", action="store_true", help="print sco-kg's JSON-LD context and exit")
     p.add_argument(
+        "--no-context",
+        dest="with_context",
+        action="store_false",
+        help="leave out the facts from outside the declaration (scog:context/*, scog:provenance-context, "
+        "scog:inferred-context)",
+    )
+    p.add_argument(
         "--with",
         dest="with_files",
         metavar="FILE",
@@ -136,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             frame=args.frame,
             profile=args.profile,
             with_format=args.with_format,
+            context=args.with_context,
         )
     if args.output is None:
         sys.stdout.buffer.write(data)

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             return remote.run_for_cli(args, q.text, bindings, limits, args.allow_service)
         return query.run_sparql(
             q.text, engine=args.engine, inferred=args.inferred, with_files=args.with_files, limits=limits,
-            bindings=bindings, store_dir=args.store_dir,
+            bindings=bindings, store_dir=args.store_dir, with_format=args.with_format, context=args.context,
         )  # fmt: skip
 
     return run_and_print(args, execute)

@@ -120,14 +120,14 @@ def run(args: argparse.Namespace) -> int:
     base = args.base_url
     if base is not None and not base.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must be an http(s) URL, got {base!r}")
-    if args.with_format is not None:
-        raise UsageError("--with-format is not supported by serve: name the --with files with a known extension")
     import uvicorn
 
     from sco_kg import store
     from sco_kg.server import ServerConfig, create_app
 
-    data = store.open_store(inferred=args.inferred, with_files=args.with_files)
+    data = store.open_store(
+        inferred=args.inferred, with_files=args.with_files, with_format=args.with_format, context=args.context
+    )
     config = ServerConfig(
         base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred
     )

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return query.run_sparql(
             text, engine=args.engine, inferred=args.inferred, with_files=args.with_files,
             limits=replace(limits, allow_service=tuple(args.allow_service)), allow_update=args.allow_update,
-            store_dir=args.store_dir,
+            store_dir=args.store_dir, with_format=args.with_format, context=args.context,
         )  # fmt: skip
 
     return run_and_print(args, execute)

@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         description="Build the store DIR from the dataset the read options select, or from --from files.",
     )
     b.add_argument("dir", metavar="DIR", type=Path, help="directory of the store to create")
-    add_read_options(b, store=False)
+    add_read_options(b, store=False, context=False)
     b.add_argument(
         "--from",
         dest="from_files",
