@@ -298,7 +298,7 @@ def user_graph_iri(path: Path) -> str:
 
 def drop_context(ds: Dataset) -> None:
     """Remove every graph of outside facts from ``ds`` (see :func:`sco_kg.iri.is_context_graph`)."""
-    for g in list(ds.contexts()):
+    for g in list(ds.graphs()):
         if iri.is_context_graph(str(g.identifier)):
             ds.remove_graph(g)
 

@@ -375,7 +375,7 @@ def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
     from sco_kg.load import load
 
     bare = load(inferred=False, context=False)
-    assert not any(iri.is_context_graph(str(g.identifier)) for g in bare.contexts())
+    assert not any(iri.is_context_graph(str(g.identifier)) for g in bare.graphs())
     assert len(bare) < len(asserted)
     fast = reason.compute_closure(bare, reasoner="reasonable")
     assert set(reasoned.graph(INFERRED)) == set(fast.inferred)
