@@ -254,8 +254,7 @@ def parse_into(ds: Dataset, path: Path, graph: str | None = None, fmt: str | Non
     fmt = fmt or RDF_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataFileError(
-            f"{path}: unknown RDF format for extension {path.suffix!r} "
-            f"(use one of {', '.join(sorted(RDF_FORMATS))})"
+            f"{path}: unknown RDF format for extension {path.suffix!r} (use one of {', '.join(sorted(RDF_FORMATS))})"
         )
     data = guard_input(path, fmt)
     _strict_check(path, fmt, data)

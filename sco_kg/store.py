@@ -52,8 +52,7 @@ def load_file(store: pyoxigraph.Store, path: Path, graph: str | None = None, fmt
     name = fmt or OX_FORMATS.get(path.suffix.lower())
     if name is None:
         raise DataFileError(
-            f"{path}: unknown RDF format for extension {path.suffix!r} "
-            f"(use one of {', '.join(sorted(OX_FORMATS))})"
+            f"{path}: unknown RDF format for extension {path.suffix!r} (use one of {', '.join(sorted(OX_FORMATS))})"
         )
     data = guard_input(path, name)  # size limit, no XML entities, no foreign JSON-LD context (SECURITY.md T4/T5/T9)
     rdf_format = getattr(ox.RdfFormat, name)
