@@ -36,11 +36,16 @@ RDF_FORMATS: dict[str, str] = {
 }
 
 
+# pyoxigraph format names (lower case) -> rdflib parser names.
+_FORMAT_NAMES = {"n_triples": "nt", "ntriples": "nt", "n_quads": "nquads", "json_ld": "json-ld", "rdf_xml": "xml"}
+
+
 def format_extension(fmt: str) -> str:
     """Return the file extension (a key of :data:`RDF_FORMATS`) that the ``--with-format`` value ``fmt`` names.
 
-    Accepted: an extension with or without the dot (``ttl``, ``.nq``, ``jsonld``) or an rdflib parser name
-    (``turtle``, ``nquads``, ``json-ld``, ``xml``), in any case.
+    Returns the first extension of that parser in :data:`RDF_FORMATS`. Accepted: an extension with or
+    without the dot (``ttl``, ``.nq``, ``jsonld``), an rdflib parser name or a pyoxigraph format name
+    (``turtle``, ``nquads``, ``json-ld``, ``xml``, ``RDF_XML``), in any case.
 
     Raises:
         UsageError: ``fmt`` names no known RDF format.
@@ -48,10 +53,10 @@ def format_extension(fmt: str) -> str:
     from sco_kg.errors import UsageError
 
     key = fmt.strip().lower()
-    if "." + key.lstrip(".") in RDF_FORMATS:
-        return "." + key.lstrip(".")
+    parser = RDF_FORMATS.get("." + key.lstrip(".")) or _FORMAT_NAMES.get(key, key)
     for ext, name in RDF_FORMATS.items():
-        if key == name or key == name.replace("-", "_") or (key == "n_quads" and name == "nquads"):
+        # The first extension of the parser, so that "ttl", "turtle" and "TURTLE" name the same format.
+        if name == parser:
             return ext
     known = sorted({e.lstrip(".") for e in RDF_FORMATS})
     raise UsageError(f"--with-format {fmt!r}: unknown RDF format (use one of {', '.join(known)})")

@@ -98,7 +98,7 @@ def ox_format(with_format: str) -> str:
 def drop_context(store: pyoxigraph.Store) -> None:
     """Remove every graph of outside facts from ``store`` (see :func:`sco_kg.iri.is_context_graph`)."""
     for g in list(store.named_graphs()):
-        if iri.is_context_graph(g.value):  # type: ignore[union-attr]
+        if iri.is_context_graph(g.value):
             store.remove_graph(g)
 
 

@@ -194,3 +194,17 @@ def test_wrong_with_format_is_a_one_line_parse_error_naming_the_file(tmp_path, c
 def test_user_labels_are_kept_as_given():
     ds = load(inferred=False, with_files=[LATER])
     assert ds.graph(USER_GRAPH).value(INDIA, URIRef(iri.PREFIXES["rdfs"] + "label")) == Literal("India", lang="en")
+
+
+def test_reason_with_format_fills_the_cache_entry_the_read_path_uses(tmp_path, cache, capsys):
+    """`sco-kg reason --with FILE --with-format ttl` writes the cache entry that a later read with the same
+    format (however spelled) loads; the user's inferences are in scog:inferred-user."""
+    from sco_kg import closure
+
+    odd = tmp_path / "more-members.data"
+    odd.write_bytes(LATER.read_bytes())
+    assert main(["reason", "--with", str(odd), "--with-format", "ttl"]) == 0
+    written = capsys.readouterr().out.strip().splitlines()[-1].split()[-1]
+    assert closure.materialized_path([odd], with_format="TURTLE") == Path(written)
+    lines = closure.read_lines(Path(written))
+    assert any(ln.startswith(f"<{INDIA}> <{MEMBER_OF}> <{SCO_ORG}> <{iri.GRAPH_INFERRED_USER}>") for ln in lines)

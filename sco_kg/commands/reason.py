@@ -41,6 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         help="add your own RDF file (graph <https://w3id.org/sco-kg/graph/user/FILE>); repeatable",
     )
+    p.add_argument(
+        "--with-format",
+        metavar="FORMAT",
+        default=None,
+        help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,11 +55,16 @@ def run(args: argparse.Namespace) -> int:
 
     name = args.reasoner or reason.default_reasoner()
     if args.with_files:
+        fmt = None
+        if args.with_format:
+            from sco_kg.load import format_extension
+
+            fmt = format_extension(args.with_format).lstrip(".")  # the cache key materialized_path uses
         inputs = closure.input_hashes(args.with_files)
         version = reason.reasoner_version(name)
-        key = closure.cache_key(inputs, name, version)
+        key = closure.cache_key(inputs, name, version, with_format=fmt)
         nq, meta = closure.cache_files(key)
-        result = closure.build(args.with_files, name, nq, meta, inputs=inputs, key=key)
+        result = closure.build(args.with_files, name, nq, meta, inputs=inputs, key=key, with_format=fmt)
     else:
         result = closure.regenerate_shipped(name)
     rows = [[_graph_name(g), str(n)] for g, n in result.graphs.items()]
