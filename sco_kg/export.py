@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+from xml.sax.saxutils import escape, quoteattr
 
 from sco_kg import iri
 from sco_kg.atomic import atomic_writer
@@ -118,6 +119,13 @@ class Term:
     def nt(self) -> str:
         """Return the term in N-Triples syntax (computed once per term)."""
         return self._nt
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.kind, self.value, self.datatype, self.language))
 
     @cached_property
     def _nt(self) -> str:
@@ -232,10 +240,12 @@ def canonicalize(quads: Iterable[Quad]) -> list[Quad]:
     refinement can tell apart are symmetric in the data, so either labelling gives the same output.
     """
     unique = set(quads)
-    bnodes = sorted({t.value for q in unique for t in (q[0], q[2], q[3]) if t is not None and t.kind == "bnode"})
-    if not bnodes:
+    with_b = [
+        q for q in unique if q[0].kind == "bnode" or q[2].kind == "bnode" or (q[3] is not None and q[3].kind == "bnode")
+    ]
+    if not with_b:
         return sorted(unique, key=_sort_key)
-    with_b = [q for q in unique if any(t is not None and t.kind == "bnode" for t in (q[0], q[2], q[3]))]
+    bnodes = sorted({t.value for q in with_b for t in (q[0], q[2], q[3]) if t is not None and t.kind == "bnode"})
     colour = dict.fromkeys(bnodes, "")
     classes = 1
     for _ in range(len(bnodes) + 1):
@@ -268,15 +278,16 @@ def canonicalize(quads: Iterable[Quad]) -> list[Quad]:
     def relabel(t: Term | None) -> Term | None:
         return Term("bnode", labels[t.value]) if t is not None and t.kind == "bnode" else t
 
-    out = {(cast(Term, relabel(s)), p, cast(Term, relabel(o)), relabel(g)) for s, p, o, g in unique}
+    # Relabelling is one-to-one, so the relabelled quads stay distinct; quads without blank nodes are unchanged.
+    out = list(unique.difference(with_b))
+    out += [(cast(Term, relabel(s)), p, cast(Term, relabel(o)), relabel(g)) for s, p, o, g in with_b]
     return sorted(out, key=_sort_key)
 
 
 def _sort_key(q: Quad) -> tuple[str, str, str, str]:
     s, p, o, g = q
     # rdf:type first among a subject's predicates (the way people read a description).
-    pkey = "" if p.value == RDF_TYPE else p.nt()
-    return ("" if g is None else g.nt(), s.nt(), pkey, o.nt())
+    return ("" if g is None else g._nt, s._nt, "" if p.value == RDF_TYPE else p._nt, o._nt)
 
 
 def union(quads: Iterable[Quad]) -> list[Quad]:
@@ -319,10 +330,18 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
     out: list[Quad] = []
     try:
         source = {"path": str(path)} if data is None else {"input": data}
+        seen: dict[Any, Term] = {}  # one Term per distinct term: most terms repeat (predicates, subjects)
+
+        def term(t: Any) -> Term:
+            found = seen.get(t)
+            if found is None:
+                found = seen[t] = _from_ox(t)
+            return found
+
         for q in ox.parse(**source, format=getattr(ox.RdfFormat, name)):
             g = q.graph_name
-            gterm = to_graph if isinstance(g, ox.DefaultGraph) else _from_ox(g)
-            out.append((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object), gterm))
+            gterm = to_graph if isinstance(g, ox.DefaultGraph) else term(g)
+            out.append((term(q.subject), term(q.predicate), term(q.object), gterm))
     except SyntaxError as exc:
         raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
     except (OSError, ValueError) as exc:
@@ -425,9 +444,17 @@ class _Prefixer:
         self.by_length = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         self.pattern = pattern
         self.used: set[str] = set()
+        self._memo: dict[str, tuple[str, str] | None] = {}
 
     def split(self, value: str) -> tuple[str, str] | None:
         """Return ``(prefix, local)`` for ``value``, or ``None`` when no prefix gives a valid local name."""
+        try:
+            return self._memo[value]
+        except KeyError:
+            hit = self._memo[value] = self._split(value)
+            return hit
+
+    def _split(self, value: str) -> tuple[str, str] | None:
         for name, ns in self.by_length:
             if value.startswith(ns) and self.pattern.match(value[len(ns) :]):
                 return name, value[len(ns) :]
@@ -592,19 +619,17 @@ def write_trig(quads: Sequence[Quad], prefixes: dict[str, str] | None = None) ->
 # ------------------------------------------------------------------------------------------ RDF/XML
 
 
-def _xml_text(value: str, where: str) -> str:
-    from xml.sax.saxutils import escape
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-    for ch in value:
-        code = ord(ch)
-        if (code < 0x20 and ch not in "\t\n\r") or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
-            raise ExportError(f"{where}: character U+{code:04X} cannot be written in RDF/XML (XML 1.0)")
+
+def _xml_text(value: str, where: str) -> str:
+    bad = _XML_BAD.search(value)
+    if bad:
+        raise ExportError(f"{where}: character U+{ord(bad.group()):04X} cannot be written in RDF/XML (XML 1.0)")
     return escape(value, {"\r": "&#13;"})
 
 
 def _xml_attr(value: str, where: str) -> str:
-    from xml.sax.saxutils import quoteattr
-
     _xml_text(value, where)
     return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
