@@ -62,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=GRAPH_CHOICES,
         default="asserted",
         help="which graphs: asserted (ontology + data + provenance + text, the default), inferred (only the "
-        "OWL 2 RL closure), all (asserted + inferred), ontology, provenance (scog:provenance + scog:text)",
+        "OWL 2 RL closure graphs scog:inferred*), all (asserted + inferred), ontology, provenance "
+        "(scog:provenance + scog:text)",
     )
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument(
