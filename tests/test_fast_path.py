@@ -72,13 +72,23 @@ def run_watched(argv: list[str], tmp_path: Path) -> tuple[dict, str]:
     return report, proc.stdout
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_closure() -> None:
-    """The read path may reason (and so import rdflib) only when the shipped closure is stale."""
+def _stale() -> str | None:
     from sco_kg import closure
 
-    status = closure.shipped_status()
+    return closure.shipped_status()
+
+
+def test_shipped_closure_is_fresh():
+    """The premise of this module: with a stale artifact the read path must reason (and import rdflib)."""
+    status = _stale()
     assert status is None, f"the shipped closure is stale ({status}): regenerate it with 'sco-kg reason'"
+
+
+@pytest.fixture(autouse=True)
+def fresh_closure(request) -> None:
+    """Skip the import checks while the artifact is stale: test_shipped_closure_is_fresh fails instead, once."""
+    if request.node.name != "test_shipped_closure_is_fresh" and (status := _stale()) is not None:
+        pytest.skip(f"shipped closure stale ({status}); see test_shipped_closure_is_fresh")
 
 
 def _check(argv: list[str], tmp_path: Path) -> str:
