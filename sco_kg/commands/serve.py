@@ -120,6 +120,12 @@ def run(args: argparse.Namespace) -> int:
     base = args.base_url
     if base is not None and not base.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must be an http(s) URL, got {base!r}")
+    if args.with_format is not None:
+        if not args.with_files:
+            raise UsageError("--with-format names the format of the --with files: give --with FILE too")
+        from sco_kg.load import format_extension
+
+        format_extension(args.with_format)  # an unknown format is a usage error before anything is loaded
     import uvicorn
 
     from sco_kg import store
