@@ -230,10 +230,13 @@ def parse_header(lines: list[tuple[int, str]]) -> dict[str, Any]:
     """
     # Drop blank lines and full-line comments; tabs are not YAML indentation.
     items: list[tuple[int, int, str]] = []
+    after_blank: set[int] = set()  # indexes of items that follow a blank line
     for no, text in lines:
         if "\t" in text[: len(text) - len(text.lstrip())]:
             raise _HeaderError(no, "tab in indentation")
         stripped = text.strip()
+        if not stripped:
+            after_blank.add(len(items))
         if not stripped or stripped.startswith("#"):
             continue
         items.append((no, len(text) - len(text.lstrip(" ")), text.rstrip()))
@@ -265,6 +268,9 @@ def parse_header(lines: list[tuple[int, str]]) -> dict[str, Any]:
                 while isinstance(value, str) and pos < len(items) and items[pos][1] > indent:
                     if rest[0] in "\"'":
                         raise _HeaderError(items[pos][0], "a quoted value must fit on one line")
+                    if pos in after_blank:
+                        # YAML would fold the blank line into a newline: keep a value's lines together.
+                        raise _HeaderError(items[pos][0], "blank line inside a value: remove it")
                     cont = _scalar(items[pos][2], items[pos][0], flow=False)
                     if not isinstance(cont, str):
                         raise _HeaderError(items[pos][0], "YAML would fold this number into text: quote the value")

@@ -211,3 +211,10 @@ def test_header_parser_never_disagrees_with_pyyaml(lines, key):
         assert "\n" not in exc.msg
         return
     assert mine == yaml.safe_load("\n".join(line for _, line in header))
+
+
+def test_blank_line_inside_a_folded_value_is_an_error():
+    """Found by hypothesis: PyYAML folds a blank line into a newline ('a\\na'); the parser must not read 'a a'."""
+    with pytest.raises(catalog._HeaderError, match="blank line inside a value"):
+        catalog.parse_header([(1, "summary: a"), (2, ""), (3, "  a")])
+    assert yaml.safe_load("summary: a\n\n  a") == {"summary": "a\na"}

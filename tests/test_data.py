@@ -45,9 +45,7 @@ def test_every_content_paragraph_asserts_something(asserted, paragraph):
 
 
 def test_every_assertion_graph_has_provenance_and_vice_versa(asserted):
-    graphs = {
-        str(c.identifier) for c in asserted.graphs() if str(c.identifier).startswith(iri.GRAPH_ASSERTION)
-    }
+    graphs = {str(c.identifier) for c in asserted.graphs() if str(c.identifier).startswith(iri.GRAPH_ASSERTION)}
     described = {
         str(r.g)
         for r in rows(
@@ -99,9 +97,7 @@ def test_shanghai_five_has_exactly_five_members(asserted):
 def test_shanghai_spirit_has_six_components(asserted):
     found = rows(
         asserted,
-        "SELECT DISTINCT ?c ?anchor WHERE {"
-        + SOURCE_OF % "principle:shanghai-spirit sco:hasComponent ?c ."
-        + "}",
+        "SELECT DISTINCT ?c ?anchor WHERE {" + SOURCE_OF % "principle:shanghai-spirit sco:hasComponent ?c ." + "}",
     )
     assert len({r.c for r in found}) == 6
     assert all(str(r.anchor).startswith('The "Shanghai Spirit", featuring') for r in found)
