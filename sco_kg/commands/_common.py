@@ -14,6 +14,22 @@ if TYPE_CHECKING:
 LANGS = ("en", "zh", "ru")
 
 
+def add_with_options(
+    p: argparse.ArgumentParser,
+    help: str = "merge your own RDF file into graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)",
+    with_format: bool = True,
+) -> None:
+    """Add ``--with FILE`` (repeatable) and, unless ``with_format=False``, ``--with-format FORMAT``."""
+    p.add_argument("--with", dest="with_files", metavar="FILE", action="append", type=Path, default=[], help=help)
+    if with_format:
+        p.add_argument(
+            "--with-format",
+            metavar="FORMAT",
+            default=None,
+            help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
+        )
+
+
 def add_read_options(p: argparse.ArgumentParser, store: bool = True, context: bool = True) -> None:
     """Add ``--no-inference``, ``--no-context`` (when ``context``), ``--with FILE`` (repeatable),
     ``--with-format``, ``--max-bytes`` and ``--store DIR`` (when ``store``)."""
@@ -31,21 +47,7 @@ def add_read_options(p: argparse.ArgumentParser, store: bool = True, context: bo
             help="leave out the facts from outside the declaration (graphs scog:context/*, "
             "scog:provenance-context) and what they add to the closure (scog:inferred-context)",
         )
-    p.add_argument(
-        "--with",
-        dest="with_files",
-        metavar="FILE",
-        action="append",
-        type=Path,
-        default=[],
-        help="merge your own RDF file into graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)",
-    )
-    p.add_argument(
-        "--with-format",
-        metavar="FORMAT",
-        default=None,
-        help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
-    )
+    add_with_options(p)
     p.add_argument(
         "--max-bytes",
         metavar="N",

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from sco_kg.commands._common import add_with_options
+
 HELP = "export the graph as Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD"
 
 DESCRIPTION = """\
@@ -85,21 +87,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="leave out the facts from outside the declaration (scog:context/*, scog:provenance-context, "
         "scog:inferred-context)",
     )
-    p.add_argument(
-        "--with",
-        dest="with_files",
-        metavar="FILE",
-        action="append",
-        type=Path,
-        default=[],
-        help="merge your own RDF file into graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)",
-    )
-    p.add_argument(
-        "--with-format",
-        metavar="FORMAT",
-        default=None,
-        help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
-    )
+    add_with_options(p)
 
 
 @contextlib.contextmanager

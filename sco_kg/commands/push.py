@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from sco_kg.commands._common import add_with_options
 
 HELP = "load the dataset into a SPARQL 1.1 store (Graph Store Protocol or Update) and verify it"
 
@@ -55,16 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=int, default=3, metavar="N", help="retries on 429/503 (default 3)")
     p.add_argument("--progress", action="store_true", help="draw the progress bar even when stderr is no terminal")
     p.add_argument("--no-verify", dest="verify", action="store_false", help="skip the remote triple counts")
-    p.add_argument(
-        "--with",
-        dest="with_files",
-        metavar="FILE",
-        action="append",
-        type=Path,
-        default=[],
-        help="also push your own RDF file, in graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)",
+    add_with_options(
+        p, help="also push your own RDF file, in graph <https://w3id.org/sco-kg/graph/user/FILE> (repeatable)"
     )
-    p.add_argument("--with-format", metavar="FORMAT", default=None, help="format of the --with files")
 
 
 def run(args: argparse.Namespace) -> int:

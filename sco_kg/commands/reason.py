@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from sco_kg.commands._common import format_table
+from sco_kg.commands._common import add_with_options, format_table
 
 HELP = "recompute the OWL 2 RL closure (regenerates the shipped artifact on the shipped data)"
 DESCRIPTION = """\
@@ -32,21 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="owlrl (reference) or reasonable (fast; default when installed and equal to owlrl)",
     )
-    p.add_argument(
-        "--with",
-        dest="with_files",
-        metavar="FILE",
-        action="append",
-        type=Path,
-        default=[],
-        help="add your own RDF file (graph <https://w3id.org/sco-kg/graph/user/FILE>); repeatable",
-    )
-    p.add_argument(
-        "--with-format",
-        metavar="FORMAT",
-        default=None,
-        help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
-    )
+    add_with_options(p, help="add your own RDF file (graph <https://w3id.org/sco-kg/graph/user/FILE>); repeatable")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from sco_kg.commands._common import add_with_options
 
 HELP = "check consistency (owlrl), SHACL shapes and ontology QA queries; exit 1 on any failure"
 DESCRIPTION = """\
@@ -34,14 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         help="run only this kind of check (repeatable; default: all three)",
     )
-    p.add_argument(
-        "--with",
-        dest="with_files",
-        metavar="FILE",
-        action="append",
-        type=Path,
-        default=[],
+    add_with_options(
+        p,
         help="validate your own RDF file together with the data (graph scog:user/FILE); repeatable",
+        with_format=False,
     )
 
 
