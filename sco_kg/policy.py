@@ -7,7 +7,7 @@ unless the caller allows updates. It also holds the wall-clock timeout and the r
 
 It works on tokens, with the standard library only, so the CLI read path never imports rdflib: comments, string
 literals, IRIs, variables and prefixed names are recognised first, so a keyword inside a literal or a
-prefixed name such as ``ex:service`` is not mistaken for one. rdflib expands ``\\uXXXX`` escapes in the whole
+prefixed name such as ``ex:service`` is not mistaken for one. rdflib expands ``\\uHHHH`` escapes in the whole
 query text before parsing (SPARQL 1.1 §19.2), so a query with such escapes is checked a second time in its
 expanded form. It never evaluates anything and never opens a file or a socket.
 """
@@ -106,7 +106,7 @@ def tokenize(text: str, keep_trivia: bool = False) -> list[Token]:
 
 
 def expand_escapes(text: str) -> str:
-    """Return ``text`` with ``\\uXXXX``/``\\UXXXXXXXX`` replaced by their characters (what rdflib parses)."""
+    """Return ``text`` with ``\\uHHHH``/``\\UHHHHHHHH`` replaced by their characters (what rdflib parses)."""
 
     def repl(m: re.Match[str]) -> str:
         code = int(m.group(1) or m.group(2), 16)

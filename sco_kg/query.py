@@ -67,29 +67,27 @@ _PNAME_RE = re.compile(r"^([A-Za-z][\w\-.]*)?:([\w\-.]*)$")
 # --------------------------------------------------------------------------------------------- terms
 
 
-def _escape_literal(value: str) -> str:
-    # N-Triples escaping as Oxigraph writes it (ECHAR for the usual controls, \uXXXX for the others).
+# The escapes that N-Triples (ECHAR) and JSON share; the two differ only in how other controls are written.
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape(value: str, control: str, escape_del: bool) -> str:
     out = []
     for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
+        short = _SHORT_ESCAPES.get(ch)
+        if short is not None:
+            out.append(short)
+        elif ord(ch) < 0x20 or (escape_del and ch == "\x7f"):
+            out.append(control.format(ord(ch)))
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _escape_literal(value: str) -> str:
+    # N-Triples escaping as Oxigraph writes it (ECHAR for the usual controls, \u with 4 upper-case hex digits
+    # for the others, DEL included).
+    return _escape(value, "\\u{:04X}", escape_del=True)
 
 
 @dataclass(frozen=True, order=True)
@@ -275,7 +273,7 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
 
 
 def _sparql_n3(term: Term) -> str:
-    # SPARQL 1.1 §19.2 (rdflib, and spec-conformant endpoints) expands \uXXXX in the whole query text before
+    # SPARQL 1.1 §19.2 (rdflib, and spec-conformant endpoints) expands \uHHHH in the whole query text before
     # parsing, so a value holding a backslash followed by "u0022" would come back as a quote (or not parse):
     # write that "u"/"U" itself as \U00000075/\U00000055 (8 digits: rdflib reads \u plus 8 hex digits as one
     # escape), which every parser reads back as the letter.
@@ -349,28 +347,8 @@ class Result:
 
 
 def _json_str(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    # JSON string escaping as Oxigraph writes it (lower-case hex digits; DEL is left as it is).
+    return '"' + _escape(s, "\\u{:04x}", escape_del=False) + '"'
 
 
 def _json_term(t: Term) -> str:

@@ -123,7 +123,7 @@ class Policy:
                 return True
             parent, name = os.path.split(f)
             if os.path.dirname(path) == parent and os.path.basename(path).startswith(f".{name}."):
-                return True  # atomic_writer's ".NAME.XXXX.tmp", store build's ".NAME.building-PID"
+                return True  # atomic_writer's ".NAME.<random>.tmp", store build's ".NAME.building-PID"
             if path.startswith(os.path.join(parent, f".{name}.")):
                 return True  # inside such a temp directory
         return False
