@@ -7,9 +7,17 @@ tool fails the test so CI never passes by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +44,44 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_subprocess(*args: str, env: dict[str, str] | None = None, startup: float = 60) -> Iterator[tuple]:
+    """Run ``sco-kg serve --port FREE --quiet ARGS`` in a subprocess; yield ``(process, base URL)`` once
+    ``ASK {}`` answers 200; stop it with SIGINT afterwards (killed if it does not exit within 20 s)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sco_kg.cli", "serve", "--port", str(port), "--quiet", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + startup
+    while True:
+        try:
+            with urllib.request.urlopen(base + "sparql?query=ASK%7B%7D", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            _, err = proc.communicate()
+            pytest.fail(f"sco-kg serve did not start: {err.decode()[-500:]}")
+        time.sleep(0.1)
+    try:
+        yield proc, base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 @pytest.fixture(scope="session")

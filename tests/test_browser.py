@@ -7,17 +7,12 @@ test's temp dir. Chromium is kept off the network by its launch flags and by the
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, require_tool
+from tests.conftest import require_tool, serve_subprocess
 
 pytestmark = [pytest.mark.browser, pytest.mark.network_loopback]
 
@@ -37,30 +32,8 @@ STATE_NAMES = ["China", "Kazakhstan", "Kyrgyz", "Russia", "Tajikistan", "Uzbekis
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """Start ``sco-kg serve`` on a free loopback port and yield its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sco_kg.cli", "serve", "--port", str(port), "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "sparql?query=ASK%7B%7D", timeout=2):
-                break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"sco-kg serve did not start: {proc.communicate()[1].decode()[-500:]}")
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with serve_subprocess() as (_proc, base):
+        yield base
 
 
 @pytest.fixture()

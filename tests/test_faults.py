@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, serve_subprocess
 
 from sco_kg import closure, export
 
@@ -289,28 +289,8 @@ def test_push_store_dies_halfway_then_replace_converges(oxigraph: Oxigraph, tmp_
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """``sco-kg serve`` in a subprocess on a free loopback port."""
-    port = free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--quiet", "--timeout", "5"], env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if _ask(port) == 200:
-                break
-        except OSError:
-            pass
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.2)
-    try:
-        yield proc, port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve_subprocess("--timeout", "5", env=_env()) as (proc, base):
+        yield proc, int(base.rstrip("/").rsplit(":", 1)[1])
 
 
 def _ask(port: int, timeout: float = 10) -> int:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +17,7 @@ import pytest
 
 from sco_kg import iri
 from sco_kg.server import execute_query
-from tests.conftest import free_port
+from tests.conftest import serve_subprocess
 
 pytest.importorskip("uvicorn")
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
@@ -41,33 +38,8 @@ CONSTRUCT = (
 @pytest.fixture(scope="module")
 def live() -> Iterator[str]:
     """Start ``sco-kg serve`` (with inference, quiet) on a free port; yield its base URL; stop it."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sco_kg.cli", "serve", "--port", str(port), "--quiet", "--timeout", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "sparql?query=ASK%7B%7D", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            _, err = proc.communicate()
-            pytest.fail(f"sco-kg serve did not start: {err.decode()[-500:]}")
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with serve_subprocess("--timeout", "5") as (_proc, base):
+        yield base
 
 
 @pytest.fixture(scope="module")
