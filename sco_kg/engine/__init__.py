@@ -1,0 +1,1 @@
+"""The query boundary: every query runs through engine.run (layer 6)."""

@@ -1,0 +1,1 @@
+"""SPARQL text, never evaluated: the gate, #+ headers, the catalogue, parameters (layer 2)."""
