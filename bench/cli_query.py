@@ -43,6 +43,26 @@ print(len(rows))
 RDFLIB = """
 import sys
 from rdflib import Dataset
+import sco_kg
+from sco_kg import dataset
+from sco_kg.cli.render import render
+from sco_kg.dataset import Source, store_summary
+from sco_kg.dev import golden
+from sco_kg.engine.labels import labels
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
+from sco_kg.errors import ReasoningError
+from sco_kg.io import inputs
+from sco_kg.io.inputs import DEFAULT_MAX_INPUT_BYTES, guard_input, max_input_bytes, ox_format, set_max_input_bytes
+from sco_kg.io.ox_parse import load_file
+from sco_kg.io.rdflib_parse import parse_into
+from sco_kg.rdf.term import XSD, XSD_INTEGER, Term
+from sco_kg.reasoning import engines, guards, tiers, vocab
+from sco_kg.reasoning import filter as rfilter
+from sco_kg.reasoning import materialize as closure
+from sco_kg.sparql import catalog
+from sco_kg.sparql.header import HeaderError, parse_header, split_header
+from sco_kg.sparql.params import MAX_PARAM_LENGTH, bind_params, bind_values, parse_param
 ds = Dataset(default_union=True)
 ds.parse(sys.argv[1], format="nquads")
 rows = list(ds.query(open(sys.argv[2], encoding="utf-8").read()))
@@ -52,8 +72,8 @@ print(len(rows))
 
 def choose_query(name: str | None) -> Any:
     """Return the canned query to time: ``name``, else a preferred one, else the first without parameters."""
-    from sco_kg import catalog, policy
     from sco_kg.errors import ScoKgError
+    from sco_kg.sparql import catalog, policy
 
     if name:
         return catalog.get(name)
@@ -93,11 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rdflib", dest="rdflib", action="store_false", help="skip the (slow) rdflib path")
     args = ap.parse_args(argv)
 
-    from sco_kg import closure, query
+    from sco_kg.reasoning import materialize
+    from sco_kg.sparql.params import bind_params, bind_values
 
     q = choose_query(args.query)
-    text = query.bind_values(q.text, query.bind_params(q, {}))
-    nq = closure.materialized_path()
+    text = bind_values(q.text, bind_params(q, {}))
+    nq = materialize.materialized_path()
     py = sys.executable
     sco = sco_kg_command()
     with tempfile.TemporaryDirectory(prefix="sco-kg-bench-") as tmp:

@@ -28,8 +28,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sco_kg import iri, paths
+from sco_kg import paths
 from sco_kg.atomic import atomic_writer
+from sco_kg.rdf import iri
 
 BASE = "https://w3id.org/sco-kg/bench/"
 ID = BASE + "id/"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._util import OUT, environment, markdown_table, sco_kg_command, write_report
+from sco_kg.reasoning import materialize as closure
 
 QUERY = (
     "SELECT ?label WHERE { <https://w3id.org/sco-kg/id/state/kazakhstan> "
@@ -145,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.smoke:
         args.requests, args.rounds = 200, 1
-
-    from sco_kg import closure
 
     nquads = closure.materialized_path([])
     oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._util import OUT, environment, markdown_table, sco_kg_command, write_report
+from sco_kg.sparql import catalog
 
 BASE = "https://w3id.org/sco-kg/"
 SPARQL = [
@@ -118,7 +119,6 @@ def start_server(port: int, extra: Sequence[str] = ()) -> subprocess.Popen[bytes
 
 def build_mix(port: int, count: int, seed: int) -> list[Req]:
     """Return ``count`` requests: 30 % canned queries, 40 % resource pages, 30 % SPARQL (GET and POST)."""
-    from sco_kg import catalog
 
     canned = [q.name for q in catalog.all_queries() if not q.federated]
     rows = json.loads(_get(port, "/sparql?query=" + urllib.parse.quote(

@@ -2,7 +2,7 @@
 
 Measured in one process, the reasoners interleaved run by run (``--runs`` times each, after one warm-up):
 
-* ``owlrl``: :func:`sco_kg.reason.compute_closure` with owlrl 7.x, the reference (filter included);
+* ``owlrl``: :func:`sco_kg.engines.compute_closure` with owlrl 7.x, the reference (filter included);
 * ``reasonable``: the same with `reasonable` + the SPARQL completion rules (prp-spo2 from the ontology's
   chain axioms, scm-spo, scm-dom1/2, scm-rng1/2) run to a fixpoint on pyoxigraph (filter included);
 * ``cache load``: what a reader pays instead: hash check of the inputs + manifest, and loading the
@@ -32,7 +32,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sco_kg
 from bench._util import OUT, Stats, environment, markdown_table, write_report
+from sco_kg.dataset import Source
+from sco_kg.reasoning import engines
+from sco_kg.reasoning import materialize as closure
 
 
 def _time(fn: Any) -> tuple[float, Any]:
@@ -50,15 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     runs, warmup = (1, 0) if args.smoke else (args.runs, 1)
 
-    from sco_kg import closure, reason, store
-    from sco_kg.load import load
-
-    ds = load(inferred=False)
+    pass
+    ds = sco_kg.load(Source(inferred=False))
     samples: dict[str, list[float]] = {"owlrl": [], "reasonable": []}
     results: dict[str, Any] = {}
     for i in range(warmup + runs):
         for name in samples:
-            result = reason.compute_closure(ds, reasoner=name)
+            result = engines.compute_closure(ds, reasoner=name)
             if i >= warmup:
                 samples[name].append(result.seconds)
             results[name] = result
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     # With the external owl:sameAs links in the input (the smoke run skips owlrl here: one owlrl run less).
     link_reasoners = ["reasonable"] if args.smoke else list(samples)
     with_links = {
-        name: reason.compute_closure(ds, reasoner=name, include_external_links=True) for name in link_reasoners
+        name: engines.compute_closure(ds, reasoner=name, include_external_links=True) for name in link_reasoners
     }
 
     # Reading instead of reasoning: the shipped artifact (or a cache entry) checked by hash and loaded.
@@ -78,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     closure.materialized_path()  # when the shipped artifact is stale, this fills the cache first (untimed)
     load_ox, load_rdflib = [], []
     for _ in range(max(runs, 3)):
-        load_ox.append(_time(lambda: store.open_store(inferred=True))[0])
+        load_ox.append(_time(lambda: sco_kg.open_store(Source(inferred=True)))[0])
     for _ in range(max(1, runs // 2)):
-        load_rdflib.append(_time(lambda: load(inferred=True))[0])
+        load_rdflib.append(_time(lambda: sco_kg.load(Source(inferred=True)))[0])
 
     # Recompute the whole materialised dataset into a fresh cache, per reasoner.
     rebuild: dict[str, list[float]] = {"owlrl": [], "reasonable": []}

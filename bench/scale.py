@@ -5,7 +5,7 @@ fresh subprocess and records the step's own time (measured inside the child, so 
 imports are not in it), the whole-process time, and the child's peak RSS (``os.wait4`` rusage):
 
 * ``generate``: write the corpus N-Quads (``bench.corpus``);
-* ``load``: parse it into an in-memory pyoxigraph store (:func:`sco_kg.store.load_file`, the read path),
+* ``load``: parse it into an in-memory pyoxigraph store (:func:`sco_kg.load_file`, the read path),
   ``--repeat`` times (median; the fit is also given on the minima, which a noisy host disturbs least);
 * ``store-build``: ``sco-kg store build DIR --from corpus.nq`` (on-disk RocksDB store, bulk load);
 * ``materialise``: the product path for a user's data, ``closure.materialized_path([corpus], "reasonable")``:
@@ -39,6 +39,10 @@ from typing import Any
 
 from bench._util import OUT, REPO, Stats, environment, fit_exponent, markdown_table, sco_kg_command, write_report
 from sco_kg.atomic import atomic_write_text
+from sco_kg.io.ox_parse import load_file
+from sco_kg.reasoning import materialize as closure
+from sco_kg.sparql import catalog
+from sco_kg.sparql.params import bind_params, bind_values
 
 SIZES = (1, 10, 100, 1000, 4000)
 STEPS = ("generate", "load", "store-build", "materialise", "queries", "export")
@@ -86,8 +90,6 @@ def step_load(corpus: Path, repeat: int = 1) -> dict[str, Any]:
     """Return the time to parse ``corpus`` into a fresh in-memory store (median, min, max of ``repeat``)."""
     import pyoxigraph as ox
 
-    from sco_kg.store import load_file
-
     times = []
     quads = 0
     for _ in range(max(repeat, 1)):
@@ -103,15 +105,19 @@ def step_load(corpus: Path, repeat: int = 1) -> dict[str, Any]:
 
 def step_materialise(corpus: Path) -> dict[str, Any]:
     """Return the time of the materialised dataset of shipped data + ``corpus`` with `reasonable` (fresh cache)."""
-    from sco_kg import closure
+
+    from sco_kg.reasoning import engines
 
     start = time.perf_counter()
-    path = closure.materialized_path([corpus], reasoner="reasonable")
+    inputs = closure.input_hashes([corpus])
+    key = closure.cache_key(inputs, "reasonable", engines.reasoner_version("reasonable"))
+    path, meta_path = closure.cache_files(key)
+    built = closure.build([corpus], "reasonable", path, meta_path, inputs=inputs, key=key)
     seconds = time.perf_counter() - start
-    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     return {
         "seconds": seconds,
-        "closure_seconds": meta["closure_seconds"],
+        "closure_seconds": built.seconds,
         "input_triples": meta["input_triples"],
         "inferred": meta["inferred"],
         "quads": meta["quads"],
@@ -123,9 +129,9 @@ def step_queries(nq: Path, repeat: int) -> dict[str, Any]:
     """Return the load time of ``nq`` and, per canned query, the median/min/max time and the row count."""
     import pyoxigraph as ox
 
-    from sco_kg import catalog, policy, query
+    pass
     from sco_kg.errors import ScoKgError
-    from sco_kg.store import load_file
+    from sco_kg.sparql import policy
 
     start = time.perf_counter()
     store = ox.Store()
@@ -135,7 +141,7 @@ def step_queries(nq: Path, repeat: int) -> dict[str, Any]:
     for q in catalog.all_queries():
         try:
             policy.check(q.text)  # federated queries (SERVICE) would go to the network: not timed
-            text = query.bind_values(q.text, query.bind_params(q, {}))
+            text = bind_values(q.text, bind_params(q, {}))
         except ScoKgError as exc:  # refused by the policy, or a required parameter without default
             results[q.name] = {"skipped": str(exc)}
             continue
@@ -156,7 +162,6 @@ def step_export(nq: Path) -> dict[str, Any]:
     import pyoxigraph as ox
 
     from sco_kg import export
-    from sco_kg.store import load_file
 
     store = ox.Store()
     load_file(store, nq, fmt="N_QUADS")

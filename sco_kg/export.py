@@ -2,7 +2,7 @@
 
 This module owns the exports. The writers are its own (not rdflib's), so that the output is
 byte-identical on every run: triples are sorted, blank nodes get content-derived labels, and the prefixes are
-the stable ones of :data:`sco_kg.iri.PREFIXES` (only those the output uses are declared). The quads come from
+the stable ones of :data:`sco_kg.rdf.iri.PREFIXES` (only those the output uses are declared). The quads come from
 the fast pyoxigraph store (:mod:`sco_kg.store`), so every term is valid RDF by construction: there is no way
 for a literal subject or a malformed IRI to reach a file. Formats that carry named graphs (TriG, N-Quads,
 JSON-LD) keep them; the triple formats (Turtle, N-Triples, RDF/XML) get the union of the selected graphs.
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from xml.sax.saxutils import escape, quoteattr
 
-from sco_kg import iri
 from sco_kg.atomic import atomic_writer
 from sco_kg.errors import DataFileError, ScoKgError, UsageError
+from sco_kg.rdf import iri
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -70,7 +70,7 @@ SELECTION_HELP: dict[str, str] = {
     "provenance": "scog:provenance (assertion graph -> sentence) and scog:text (the sentences)",
 }
 
-#: Namespaces that are not in :data:`sco_kg.iri.PREFIXES` but appear in exports (reused vocabularies and
+#: Namespaces that are not in :data:`sco_kg.rdf.iri.PREFIXES` but appear in exports (reused vocabularies and
 #: Wikidata's statement model). Appended after the project prefixes, never replacing one.
 EXTRA_PREFIXES: dict[str, str] = {
     "statement": iri.ID + "statement/",
@@ -315,8 +315,7 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
     """
     import pyoxigraph as ox
 
-    from sco_kg.load import check_readable, guard_input
-    from sco_kg.store import OX_FORMATS, _clean_ox_message
+    from sco_kg.io.inputs import OX_FORMATS, check_readable, clean_ox_message, guard_input
 
     check_readable(path)
     name = (fmt or OX_FORMATS.get(path.suffix.lower()) or "").upper()
@@ -343,9 +342,9 @@ def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> 
             gterm = to_graph if isinstance(g, ox.DefaultGraph) else term(g)
             out.append((term(q.subject), term(q.predicate), term(q.object), gterm))
     except SyntaxError as exc:
-        raise DataFileError(f"{path}: malformed RDF: {_clean_ox_message(str(exc))}") from None
+        raise DataFileError(f"{path}: malformed RDF: {clean_ox_message(str(exc))}") from None
     except (OSError, ValueError) as exc:
-        raise DataFileError(f"{path}: cannot read: {_clean_ox_message(str(exc))}") from None
+        raise DataFileError(f"{path}: cannot read: {clean_ox_message(str(exc))}") from None
     return out
 
 
@@ -380,12 +379,12 @@ def select(
             ``scog:text``).
         with_files: the user's RDF files, each merged into ``scog:user/<file name>``.
         with_format: the format of the ``with_files`` when their extension does not tell.
-        context: keep the outside facts; ``False`` drops every graph :func:`sco_kg.iri.is_context_graph` names.
+        context: keep the outside facts; ``False`` drops every graph :func:`sco_kg.rdf.iri.is_context_graph` names.
 
     Returns:
         Sorted quads with content-derived blank-node labels.
     """
-    from sco_kg.load import asserted_files, user_graph_iri
+    from sco_kg.io.inputs import asserted_files, user_graph_iri
 
     if selection not in SELECTIONS:
         raise UsageError(f"unknown graph selection {selection!r} (use one of {', '.join(SELECTIONS)})")
@@ -398,14 +397,14 @@ def select(
             quads += parse_file(user, user_graph_iri(user), with_format)
     if selection in ("inferred", "all"):
         try:
-            from sco_kg import closure
+            from sco_kg.reasoning import materialize
         except ImportError:
             raise DataFileError(
-                f"--graph {selection} needs the OWL 2 RL closure (sco_kg/closure.py), which this build "
+                f"--graph {selection} needs the OWL 2 RL closure (sco_kg/reasoning/materialize.py), which this build "
                 "does not have; export --graph asserted instead"
             ) from None
         inferred = {Term("iri", g) for g in iri.INFERRED_GRAPHS}
-        nq = closure.materialized_path(files, with_format=with_format, context=context)
+        nq = materialize.materialized_path(files, with_format=with_format, context=context)
         quads += [q for q in parse_file(nq, fmt="N_QUADS") if q[3] in inferred]
     if not context:
         quads = [q for q in quads if q[3] is None or not iri.is_context_graph(q[3].value)]
@@ -1069,10 +1068,10 @@ def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | 
     (``data/external-ids.csv``) appear as ``wd:Q…``; the others keep their sco-kg IRI. Statement and
     reference nodes have stable IRIs under ``scoid:statement/`` and ``scoid:reference/``.
     """
-    from sco_kg import store
+    from sco_kg.dataset import open_store
 
     qids = verified_wikidata_ids(ids_file)
-    st = store.open_store(inferred=False, with_files=[Path(p) for p in with_files])
+    st = open_store(inferred=False, with_files=tuple(Path(p) for p in with_files))
     sources: dict[str, list[str]] = defaultdict(list)
     query = iri.sparql_prefixes() + "SELECT ?g ?src WHERE { ?g prov:wasDerivedFrom ?src }"
     for row in cast(Iterable[Any], st.query(query, use_default_graph_as_union=True)):

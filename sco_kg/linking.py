@@ -29,9 +29,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sco_kg import __version__, iri, paths
+from sco_kg import paths
 from sco_kg.atomic import atomic_write_bytes, atomic_write_text
 from sco_kg.errors import DataFileError, RemoteError, UsageError
+from sco_kg.rdf import iri
+from sco_kg.version import __version__
 
 ALLOW_LIST_NAME = "external-ids.csv"
 LINKS_NAME = "links.trig"
@@ -186,7 +188,7 @@ def read_allow_list(path: Path | None = None) -> list[ExternalId]:
             would make two sco-kg individuals ``owl:sameAs`` the same external IRI.
     """
     path = path or allow_list_path()
-    from sco_kg.load import check_readable
+    from sco_kg.io.inputs import check_readable
 
     check_readable(path)
     try:
@@ -327,7 +329,8 @@ def unlisted_external_iris(files: Iterable[Path], allowed: Iterable[str] | None 
     """
     from rdflib import Dataset, URIRef
 
-    from sco_kg.load import RDF_FORMATS, parse_into
+    from sco_kg.io.inputs import RDF_FORMATS
+    from sco_kg.io.rdflib_parse import parse_into
 
     ok = set(allowed) if allowed is not None else {r.external for r in read_allow_list()}
     found: list[tuple[Path, str]] = []

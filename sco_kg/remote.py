@@ -4,7 +4,7 @@ This module owns the client side of the SPARQL 1.1 Protocol and the Graph Store 
 
 * :func:`run_sparql` sends a query through **SPARQLWrapper** and returns the same :class:`sco_kg.query.Result`
   as a local run, so every output format of ``sco-kg query``/``sparql`` works unchanged with ``--endpoint``.
-  The policy of :mod:`sco_kg.policy` applies as locally (no SERVICE unless allowed, no update).
+  The policy of :mod:`sco_kg.sparql.policy` applies as locally (no SERVICE unless allowed, no update).
 * :func:`push` loads quads into a store, one named graph at a time, through the Graph Store HTTP Protocol
   (PUT/POST of N-Triples), falling back to SPARQL 1.1 Update ``INSERT DATA`` when the store has no Graph Store
   endpoint; in batches (a blank node's triples always travel together); then it counts the triples of each
@@ -32,13 +32,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sco_kg import __version__, iri, policy
 from sco_kg.errors import RemoteError, UsageError
+from sco_kg.rdf import iri
+from sco_kg.sparql import policy
+from sco_kg.version import __version__
 
 if TYPE_CHECKING:
+    from sco_kg.engine.results import Result
     from sco_kg.export import Quad
-    from sco_kg.query import Result
-    from sco_kg.query import Term as QTerm
+    from sco_kg.rdf.term import Term as QTerm
 
 USER_AGENT = f"sco-kg/{__version__} (https://w3id.org/sco-kg/; SPARQLWrapper)"
 DEFAULT_TIMEOUT = 30.0
@@ -300,7 +302,7 @@ def _check_answer(endpoint: str, answer: _Response, expected: str) -> str:
 
 
 def _term(binding: Mapping[str, Any]) -> QTerm:
-    from sco_kg.query import Term as QTerm
+    from sco_kg.rdf.term import Term as QTerm
 
     kind = binding.get("type")
     value = binding.get("value")
@@ -357,7 +359,7 @@ def run_sparql(
 
     Args:
         endpoint: the SPARQL endpoint URL (``http(s)://…``).
-        text: the query; checked by :func:`sco_kg.policy.check` first (no update, no SERVICE unless allowed).
+        text: the query; checked by :func:`sco_kg.sparql.policy.check` first (no update, no SERVICE unless allowed).
         bindings: parameter values, bound as a one-row ``VALUES`` block built from the validated terms.
         timeout: seconds to wait for each answer.
         retries: how many times a 429/503 answer is retried (with exponential backoff).
@@ -373,20 +375,21 @@ def run_sparql(
     """
     from dataclasses import replace
 
-    from sco_kg import query
+    from sco_kg.engine.results import Result
     from sco_kg.errors import QueryError
+    from sco_kg.sparql.params import bind_values
 
     _check_endpoint(endpoint)
     info = policy.check(text, allow_update=False, allow_service=allow_service)
     if bindings:
-        text = query.bind_values(text, bindings)
+        text = bind_values(text, bindings)
     ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
     if info.form in ("SELECT", "ASK"):
         answer = _send_query(endpoint, text, info.form, SPARQL_JSON, timeout, retries, backoff, auth)
         body = _check_answer(endpoint, answer, "SPARQL results")
         vars_, rows, boolean = parse_results_json(endpoint, body, info.form)
         if info.form == "ASK":
-            return query.Result("ASK", boolean=boolean, engine="remote")
+            return Result("ASK", boolean=boolean, engine="remote")
         overflow = max_rows is not None and len(rows) > max_rows
         if overflow and not truncate:
             raise QueryError(
@@ -394,7 +397,7 @@ def run_sparql(
             )
         if overflow:
             rows = rows[:max_rows]
-        return replace(query.Result("SELECT", vars_, tuple(rows), engine="remote"), ordered=ordered, truncated=overflow)
+        return replace(Result("SELECT", vars_, tuple(rows), engine="remote"), ordered=ordered, truncated=overflow)
     answer = _send_query(endpoint, text, info.form, N_TRIPLES, timeout, retries, backoff, auth)
     body = _check_answer(endpoint, answer, "N-Triples")
     triples = _parse_ntriples(endpoint, body)
@@ -403,14 +406,14 @@ def run_sparql(
         raise QueryError(
             f"the query returned more than {max_rows} triples (the row cap): add LIMIT, or raise --max-rows"
         )
-    return query.Result(info.form, triples=tuple(triples[:max_rows] if overflow else triples), truncated=overflow,
+    return Result(info.form, triples=tuple(triples[:max_rows] if overflow else triples), truncated=overflow,
                         engine="remote")  # fmt: skip
 
 
 def _parse_ntriples(endpoint: str, body: str) -> list[tuple[QTerm, QTerm, QTerm]]:
     import pyoxigraph as ox
 
-    from sco_kg.query import Term as QTerm
+    from sco_kg.rdf.term import Term as QTerm
 
     try:
         return [
@@ -774,21 +777,3 @@ __all__ = [
     "rewrite_services",
     "run_sparql",
 ]
-
-
-# ------------------------------------------------------------------------------- CLI helpers
-
-
-def run_for_cli(
-    args: Any, text: str, bindings: Mapping[str, QTerm] | None, limits: Any, allow_service: Iterable[str] = ()
-) -> Result:
-    """Return the result of ``text`` on ``args.endpoint`` with the CLI's limits (timeout, row cap)."""
-    return run_sparql(
-        args.endpoint,
-        text,
-        bindings=bindings,
-        timeout=limits.timeout or DEFAULT_TIMEOUT,
-        max_rows=limits.max_rows,
-        truncate=limits.truncate,
-        allow_service=allow_service,
-    )

@@ -1,6 +1,6 @@
 """Defence in depth: an audit hook that keeps the process off the network and away from files nobody named.
 
-The first line of defence is elsewhere: :mod:`sco_kg.policy` refuses ``SERVICE``, ``LOAD`` and remote dataset
+The first line of defence is elsewhere: :mod:`sco_kg.sparql.policy` refuses ``SERVICE``, ``LOAD`` and remote dataset
 clauses before a query runs, and :func:`sco_kg.load.guard_input` refuses JSON-LD that names a foreign context and
 RDF/XML that declares entities before a file is parsed. This module is the second line (SECURITY.md T3, rdflib's
 ``docs/security_considerations.rst``): a :func:`sys.addaudithook` hook that, while a :class:`Policy` is active,

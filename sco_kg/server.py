@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sco_kg import iri, policy, sandbox
+from sco_kg import sandbox
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
+from sco_kg.rdf import iri
+from sco_kg.sparql import policy
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -327,7 +329,7 @@ def execute_query(
 
     Args:
         store: the pyoxigraph store.
-        text: the SPARQL query (checked with :func:`sco_kg.policy.check` by the caller).
+        text: the SPARQL query (checked with :func:`sco_kg.sparql.policy.check` by the caller).
         default_graphs: ``default-graph-uri`` values; none means the union of all graphs.
         named_graphs: ``named-graph-uri`` values; none means every named graph.
         deadline: ``time.monotonic()`` value after which iteration stops with :class:`QueryTimeout`.
@@ -2111,7 +2113,7 @@ async def diagram_file(request: Request) -> Response:
 
 
 def _catalogue() -> Any:
-    from sco_kg import catalog
+    from sco_kg.sparql import catalog
 
     return catalog
 
@@ -2175,13 +2177,13 @@ def canned_params(q: Any, pairs: Sequence[tuple[str, str]], prefix: str = "") ->
 
 async def run_canned(request: Request, name: str, params: dict[str, str]) -> tuple[Any, QueryOutcome]:
     """Return the catalogue entry and outcome of canned query ``name`` run with ``params`` (CLI validation)."""
-    from sco_kg import query as query_module
+    from sco_kg.sparql.params import bind_params, bind_values
 
     site = _site(request)
     q = _catalogue().get(name)
     policy.check(q.text)  # a canned SERVICE query (federation) is opt-in on the CLI, never on the server
-    bindings = query_module.bind_params(q, params)
-    text = query_module.bind_values(q.text, bindings) if bindings else q.text
+    bindings = bind_params(q, params)
+    text = bind_values(q.text, bindings) if bindings else q.text
     outcome = await run_bounded(
         site, lambda deadline: execute_query(site.store, text, deadline=deadline, max_rows=site.config.max_rows)
     )

@@ -16,8 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sco_kg import iri, paths
+from sco_kg import paths
 from sco_kg.atomic import atomic_write_text
+from sco_kg.rdf import iri
 
 # Attribution phrases that close the reported paragraphs (INVENTORY.md, "read first", point 1).
 _ATTRIBUTIONS = ("the Declaration said", "according to the Declaration")

@@ -4,7 +4,7 @@ Three kinds of check, each reported per check with the resources that fail it:
 
 1. ``consistency``: owlrl's clash reports (``agent-ont#ErrorMessage`` nodes: disjoint classes sharing an
    individual, ``owl:Nothing`` members, …). The verdict comes from the shipped manifest or the closure
-   cache when they match every input hash (:func:`sco_kg.closure.owlrl_clashes`); otherwise owlrl runs.
+   cache when they match every input hash (:func:`sco_kg.reasoning.materialize.owlrl_clashes`); otherwise owlrl runs.
 2. ``shacl``: the shapes in ``shapes/*.ttl`` run by pySHACL over the union of the asserted graphs plus
    the helper triples of :func:`validation_graph` (named graphs, source length and allow-list made
    visible to SHACL).
@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sco_kg import iri, paths
+from sco_kg import paths
 from sco_kg.errors import DataFileError, UsageError
+from sco_kg.rdf import iri
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -135,9 +136,9 @@ def _show(term: Any) -> str:
 
 def check_consistency(with_files: Sequence[Path] = ()) -> CheckResult:
     """Return the owlrl consistency check: one failure per clash, naming the resources involved."""
-    from sco_kg import closure
+    from sco_kg.reasoning import materialize
 
-    clashes = closure.owlrl_clashes(list(with_files))
+    clashes = materialize.owlrl_clashes(list(with_files))
     failures = []
     for c in clashes:
         names = [iri.compact(r) for r in c.get("resources", [])]
@@ -227,7 +228,7 @@ def shapes_graph() -> Graph:
     """Return the union of the SHACL shapes files ``shapes/*.ttl``."""
     from rdflib import Graph
 
-    from sco_kg.load import parse_error_message
+    from sco_kg.io.inputs import parse_error_message
 
     files = sorted(paths.shapes_dir().glob("*.ttl"))
     if not files:
@@ -326,9 +327,9 @@ def _header(text: str) -> dict[str, str]:
 
 def check_qa(with_files: Sequence[Path] = ()) -> list[CheckResult]:
     """Return one result per QA query; each row it returns is a failure naming the resources in the row."""
-    from sco_kg import store
+    from sco_kg.dataset import open_store
 
-    st = store.open_store(inferred=False, with_files=list(with_files))
+    st = open_store(inferred=False, with_files=tuple(with_files))
     out = []
     for path in check_files():
         text = path.read_text(encoding="utf-8")
@@ -373,7 +374,7 @@ def validate(with_files: Sequence[Path] = (), kinds: Sequence[str] = KINDS) -> R
     if "consistency" in kinds:
         results.append(check_consistency(with_files))
     if "shacl" in kinds:
-        from sco_kg.load import load
+        from sco_kg.dataset import load
 
         results.extend(check_shacl(load(inferred=False, with_files=list(with_files))))
     if "qa" in kinds:

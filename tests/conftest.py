@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
+import sco_kg
 from sco_kg import paths
+from sco_kg.dataset import Source
 
 TESTS_DIR = Path(__file__).resolve().parent
 TEST_DATA = TESTS_DIR / "data"
@@ -87,17 +89,15 @@ def serve_subprocess(*args: str, env: dict[str, str] | None = None, startup: flo
 @pytest.fixture(scope="session")
 def asserted():
     """The rdflib Dataset of ontology + data, without inference."""
-    from sco_kg import load
 
-    return load(inferred=False)
+    return sco_kg.load(Source(inferred=False))
 
 
 @pytest.fixture(scope="session")
 def reasoned():
     """The rdflib Dataset with the shipped OWL 2 RL closure in scog:inferred."""
-    from sco_kg import load
 
-    return load(inferred=True)
+    return sco_kg.load(Source(inferred=True))
 
 
 @pytest.fixture(scope="session")

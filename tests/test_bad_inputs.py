@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from sco_kg import catalog, load, query
+import sco_kg
 from sco_kg.cli import main
+from sco_kg.dataset import Source
 from sco_kg.errors import DataFileError, UsageError
+from sco_kg.io.inputs import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
+from sco_kg.io.rdflib_parse import parse_into
+from sco_kg.sparql import catalog
+from sco_kg.sparql.params import bind_params
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-inputs.md"
 
@@ -306,14 +311,14 @@ def test_rdf_malformed(case: str, ext: str, kind: str, bad_dir: Path, capsys: py
     line = assert_one_line(err)
     assert str(path) in line
     with pytest.raises(DataFileError) as info:
-        load.parse_into(Dataset(), path, "http://example.org/user")
+        parse_into(Dataset(), path, "http://example.org/user")
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
 def test_rdf_jsonld_invalid_iri_dropped(bad_dir: Path) -> None:
     path = bad_dir / "invalid-iri-dropped.jsonld"
     path.write_text(f'{{"@id": "{E}a b", "{E}p": "v"}}')
-    res = query.run_sparql("ASK { ?s <http://example.org/p> ?o }", inferred=False, with_files=[path])
+    res = sco_kg.run("ASK { ?s <http://example.org/p> ?o }", Source(inferred=False, with_files=[path]))
     assert res.boolean is False  # the JSON-LD algorithm drops a node whose @id is not an IRI
 
 
@@ -328,10 +333,10 @@ def test_param_bad_value(case: str, name: str, param: str, type_: str, kind: str
     q = catalog.get(name)
     accepted = type_ == "string" and kind in STRING_ACCEPTS
     if accepted:
-        assert query.bind_params(q, {param: value})[param].value == value
+        assert bind_params(q, {param: value})[param].value == value
     else:
         with pytest.raises(UsageError, match=param):
-            query.bind_params(q, {param: value})
+            bind_params(q, {param: value})
     code, out, err = run_main(
         ["query", name, "--no-inference", "--format", "csv", "--param", f"{param}={value}"], capsys
     )
@@ -351,7 +356,7 @@ def test_param_every_query_every_type_refuses_wrong_type() -> None:
             raw = BAD_VALUES[kind]
             value = raw[type_] if isinstance(raw, dict) else raw
             with pytest.raises(UsageError):
-                query.bind_params(catalog.get(name), {param: value})
+                bind_params(catalog.get(name), {param: value})
 
 
 # =========================================================================== HTTP
@@ -362,10 +367,10 @@ def client() -> Iterator:  # type: ignore[type-arg]
     """A TestClient on the asserted dataset; server exceptions become responses (a 500 fails the test)."""
     from starlette.testclient import TestClient
 
-    from sco_kg import store
+    pass
     from sco_kg.server import ServerConfig, create_app
 
-    with TestClient(create_app(store.open_store(inferred=False), ServerConfig(quiet=True)),
+    with TestClient(create_app(sco_kg.open_store(Source(inferred=False)), ServerConfig(quiet=True)),
                     raise_server_exceptions=False) as c:  # fmt: skip
         yield c
 
@@ -407,7 +412,7 @@ def test_max_bytes_applies_to_one_call_only(bad_dir: Path, capsys: pytest.Captur
     assert run_main(["sparql", "--no-inference", "--max-bytes", "1k", "--with", big, "ASK {}"], capsys)[0] == 1
     code, out, err = run_main(["sparql", "--no-inference", "--with", big, "ASK {}"], capsys)
     assert (code, out.splitlines()[0], err) == (0, "true", "")
-    assert load.max_input_bytes() == load.DEFAULT_MAX_INPUT_BYTES
+    assert max_input_bytes() == DEFAULT_MAX_INPUT_BYTES
 
 
 def _write_doc() -> None:  # pragma: no cover - run by hand: python tests/test_bad_inputs.py
@@ -478,7 +483,7 @@ def _write_doc() -> None:  # pragma: no cover - run by hand: python tests/test_b
         "## Malformed RDF, every input format",
         "",
         "`sco-kg sparql --no-inference --with DIR/<kind>.<ext> 'ASK {}'` (the pyoxigraph path), and the same file",
-        "through rdflib's loader (`load.parse_into`, used by `--engine rdflib`, the closure and `validate`): both",
+        "through rdflib's loader (`parse_into`, used by `--engine rdflib`, the closure and `validate`): both",
         "refuse with the same line, because user files are pre-parsed by pyoxigraph's strict parser and RDF/XML is",
         "checked for well-formedness first (rdflib alone accepts `<a b>`, literal subjects and `\\q` in some formats).",
         "Not expressible, so not tried: a literal subject in RDF/XML. JSON-LD with an invalid `@id` is not an error:",
@@ -497,7 +502,7 @@ def _write_doc() -> None:  # pragma: no cover - run by hand: python tests/test_b
         "## Canned query parameters",
         "",
         "One query per parameter type (`iri`, `integer`, `lang`, `string`), each with every kind of bad value,",
-        "through `query.bind_params` and `sco-kg query NAME --param P=VALUE`;",
+        "through `bind_params` and `sco-kg query NAME --param P=VALUE`;",
         "`test_param_every_query_every_type_refuses_wrong_type` "
         "repeats the refusals for every parameter of every canned query. A `string` parameter takes any text that is",
         "valid Unicode without NUL and at most 4096 characters, as **one literal** (quotes, braces and newlines cannot",
@@ -529,11 +534,11 @@ def _write_doc() -> None:  # pragma: no cover - run by hand: python tests/test_b
     ]
     from starlette.testclient import TestClient
 
-    from sco_kg import store
+    pass
     from sco_kg.server import ServerConfig, create_app
 
     with TestClient(
-        create_app(store.open_store(inferred=False), ServerConfig(quiet=True)), raise_server_exceptions=False
+        create_app(sco_kg.open_store(Source(inferred=False)), ServerConfig(quiet=True)), raise_server_exceptions=False
     ) as c:
         for cid, method, url, headers, body, _status in HTTP_CASES:
             h = dict(headers)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sco_kg import catalog, iri
+from sco_kg.rdf import iri
+from sco_kg.sparql import catalog
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_BASE = "https://w3id.org/sco-kg/bench/"

@@ -9,8 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sco_kg import catalog, paths
+from sco_kg import paths
+from sco_kg.dev import golden
 from sco_kg.errors import CatalogError, UsageError
+from sco_kg.sparql import catalog
+from sco_kg.sparql.header import HeaderError, parse_header, split_header
 
 GOOD = """#+ summary: States
 #+ description: One row per state,
@@ -36,7 +39,7 @@ def write(tmp_path: Path, text: str, name: str = "q.rq") -> Path:
 
 def header_of(text: str) -> list[tuple[int, str]]:
     """Return the header lines of ``text`` as the catalogue reads them."""
-    return catalog.split_header(text)[0]
+    return split_header(text)[0]
 
 
 def yaml_of(text: str) -> object:
@@ -64,14 +67,15 @@ def test_good_header_parses(tmp_path):
 
 @pytest.mark.parametrize("query", catalog.all_queries(), ids=lambda q: q.name)
 def test_every_shipped_header_means_the_same_to_pyyaml(query):
-    meta = catalog.parse_header(header_of(query.text))
+    meta = parse_header(header_of(query.text))
     assert meta == yaml_of(query.text)
 
 
 @pytest.mark.parametrize("query", catalog.all_queries(), ids=lambda q: q.name)
 def test_every_query_has_summary_tags_and_prefixes_of_the_project(query):
     assert query.summary and query.tags
-    from sco_kg import iri, policy
+    from sco_kg.rdf import iri
+    from sco_kg.sparql import policy
 
     for pfx, ns in policy.analyse(query.text).prefixes.items():
         assert iri.PREFIXES[pfx] == ns
@@ -152,7 +156,7 @@ def test_quoted_scalars_and_escapes(tmp_path):
     q = catalog.load_file(write(tmp_path, text))
     assert q.summary == 'States: all "six"'
     assert q.description == "it's #1, really"
-    assert catalog.parse_header(header_of(text)) == yaml_of(text)
+    assert parse_header(header_of(text)) == yaml_of(text)
 
 
 def test_get_suggests_the_closest_names():
@@ -170,23 +174,23 @@ def test_get_refuses_names_that_are_not_query_names(name):
 
 def test_readme_is_generated_from_the_headers():
     shipped = (paths.queries_dir() / "README.md").read_text(encoding="utf-8")
-    assert shipped == catalog.readme(), "queries/README.md is stale: run python -m sco_kg.catalog --readme"
+    assert shipped == catalog.readme(), "queries/README.md is stale: run python -m sco_kg.dev.golden --readme"
     for q in catalog.all_queries():
         assert f"## {q.name}\n" in shipped
 
 
 def test_catalog_main_check_and_readme(tmp_path, monkeypatch, capsys):
-    assert catalog.main(["--check"]) == 0
+    assert golden.main(["--check"]) == 0
     assert "canned queries, all headers valid" in capsys.readouterr().out
     for sub in ("queries",):
         (tmp_path / sub).mkdir()
     for q in catalog.query_files():
         (tmp_path / "queries" / q.name).write_bytes(q.read_bytes())
     monkeypatch.setenv("SCO_KG_ROOT", str(tmp_path))
-    assert catalog.main(["--readme"]) == 0
+    assert golden.main(["--readme"]) == 0
     assert (tmp_path / "queries" / "README.md").read_text(encoding="utf-8") == catalog.readme()
     write(tmp_path / "queries", "#+ summary: [broken\nSELECT ?x WHERE { ?x ?p ?o }\n", "broken.rq")
-    assert catalog.main(["--check"]) == 1
+    assert golden.main(["--check"]) == 1
     assert "broken.rq" in capsys.readouterr().err
 
 
@@ -206,8 +210,8 @@ def test_header_parser_never_disagrees_with_pyyaml(lines, key):
     except CatalogError:
         return
     try:
-        mine = catalog.parse_header(header)
-    except catalog._HeaderError as exc:
+        mine = parse_header(header)
+    except HeaderError as exc:
         assert "\n" not in exc.msg
         return
     assert mine == yaml.safe_load("\n".join(line for _, line in header))
@@ -215,6 +219,6 @@ def test_header_parser_never_disagrees_with_pyyaml(lines, key):
 
 def test_blank_line_inside_a_folded_value_is_an_error():
     """Found by hypothesis: PyYAML folds a blank line into a newline ('a\\na'); the parser must not read 'a a'."""
-    with pytest.raises(catalog._HeaderError, match="blank line inside a value"):
-        catalog.parse_header([(1, "summary: a"), (2, ""), (3, "  a")])
+    with pytest.raises(HeaderError, match="blank line inside a value"):
+        parse_header([(1, "summary: a"), (2, ""), (3, "  a")])
     assert yaml.safe_load("summary: a\n\n  a") == {"summary": "a\na"}

@@ -20,7 +20,7 @@ def test_help_lists_commands(capsys):
 
 
 def test_every_subcommand_has_help(capsys):
-    from sco_kg.cli import COMMANDS, _command_module
+    from sco_kg.cli.main import COMMANDS, _command_module
 
     available = [c for c in COMMANDS if _command_module(c) is not None]
     assert "stats" in available

@@ -12,8 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sco_kg import catalog, paths
+from sco_kg import paths
 from sco_kg.cli import main
+from sco_kg.sparql import catalog
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

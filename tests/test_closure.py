@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from sco_kg import closure, iri, paths, reason
+from sco_kg import paths
 from sco_kg.cli import main
-from sco_kg.errors import DataFileError
-from sco_kg.load import asserted_files
+from sco_kg.errors import DataFileError, ReasoningError
+from sco_kg.io.inputs import (
+    asserted_files,
+)
+from sco_kg.rdf import iri
+from sco_kg.reasoning import engines, tiers
+from sco_kg.reasoning import materialize as closure
 
 ONTOLOGY = """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix sco: <https://w3id.org/sco-kg/ontology/> .
@@ -65,7 +70,7 @@ def test_shipped_artifact_is_used_when_fresh():
     manifest = json.loads(closure.manifest_path().read_text(encoding="utf-8"))
     assert set(manifest["inputs"]) == {closure._label(p) for p, _ in asserted_files()}
     assert manifest["sha256"] == closure.sha256_file(paths.closure_file())
-    assert manifest["reasoner"] in reason.REASONERS and manifest["reasoner_version"]
+    assert manifest["reasoner"] in engines.REASONERS and manifest["reasoner_version"]
     tiers = manifest["inferred_graphs"]
     assert list(tiers) == [iri.GRAPH_INFERRED, iri.GRAPH_INFERRED_CONTEXT]
     assert manifest["graphs"][iri.GRAPH_INFERRED] == tiers[iri.GRAPH_INFERRED] > 500
@@ -76,7 +81,7 @@ def test_shipped_artifact_is_used_when_fresh():
 def test_read_path_imports_neither_rdflib_nor_owlrl():
     """Opening the reasoned store from the shipped artifact imports no rdflib, owlrl or reasonable."""
     code = (
-        "import sys; from sco_kg import store; s = store.open_store(inferred=True); "
+        "import sys; import sco_kg; s = sco_kg.open_store(inferred=True); "
         "bad = [m for m in ('rdflib', 'owlrl', 'reasonable') if m in sys.modules]; "
         "print(len(s), bad)"
     )
@@ -129,7 +134,7 @@ def test_cache_built_once_then_reused(tiny, monkeypatch):
     assert f"<{iri.GRAPH_USER}notes.ttl>" in text  # the user's file has its own graph
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["inputs"]["user/notes.ttl"] == closure.sha256_file(user)
-    assert meta["reasoner"] == reason.default_reasoner()
+    assert meta["reasoner"] == engines.default_reasoner()
 
     def fail(*args, **kwargs):
         raise AssertionError("the cache entry should have been reused")
@@ -146,8 +151,8 @@ def test_cache_key_covers_every_input_and_the_reasoner_version(tiny, monkeypatch
     user.write_text(f"<{CHINA}> <{iri.ONTOLOGY}memberOf> <{iri.ID}organization/wto> .\n")
     second = closure.materialized_path([user])
     assert second != first and "organization/wto" in second.read_text()
-    real = reason.reasoner_version
-    monkeypatch.setattr(reason, "reasoner_version", lambda name: real(name) + ".post1")
+    real = engines.reasoner_version
+    monkeypatch.setattr(engines, "reasoner_version", lambda name: real(name) + ".post1")
     third = closure.materialized_path([user])
     assert third not in (first, second)
     assert len(cache_entries()) == 3
@@ -185,10 +190,10 @@ def test_failed_build_leaves_no_partial_file(tiny, monkeypatch):
     user.write_text(f"<{CHINA}> <{iri.ONTOLOGY}memberOf> <{iri.ID}organization/un> .\n")
 
     def boom(*args, **kwargs):
-        raise reason.ReasoningError("reasoner crashed")
+        raise ReasoningError("reasoner crashed")
 
-    monkeypatch.setattr(reason, "compute_closure", boom)
-    with pytest.raises(reason.ReasoningError, match="reasoner crashed"):
+    monkeypatch.setattr(tiers, "compute_closure", boom)
+    with pytest.raises(ReasoningError, match="reasoner crashed"):
         closure.materialized_path([user])
     assert not paths.cache_dir().exists() or list(paths.cache_dir().iterdir()) == []
 
@@ -229,7 +234,7 @@ def test_reason_command_regenerates_shipped_artifact(tiny, capsys):
     out = capsys.readouterr().out
     assert "scog:inferred" in out and "ag:*" in out
     assert "closure time:" in out
-    if reason.default_reasoner() != "owlrl":
+    if engines.default_reasoner() != "owlrl":
         assert "owlrl check:" in out and "closure equal" in out
     assert HAS_MEMBER_LINE in paths.closure_file().read_text()
     manifest = json.loads(closure.manifest_path().read_text())

@@ -8,8 +8,10 @@ import io
 
 import pytest
 
-from sco_kg import iri, query, store
+import sco_kg
 from sco_kg.cli import main
+from sco_kg.dataset import Source, store_summary
+from sco_kg.rdf import iri
 
 DECLARATION = iri.DECLARATION
 SHANGHAI = iri.ID + "place/shanghai"
@@ -56,15 +58,15 @@ def test_table_and_md_end_with_the_graphs_used(capsys):
 
 def test_no_context_drops_every_context_graph_from_the_store():
     """context=False leaves no graph of outside facts and no scog:inferred-context; scog:inferred is intact."""
-    full = store.summary(store.open_store())
-    bare = store.summary(store.open_store(context=False))
+    full = store_summary(sco_kg.open_store())
+    bare = store_summary(sco_kg.open_store(Source(context=False)))
     assert iri.GRAPH_INFERRED_CONTEXT in full.graphs and iri.GRAPH_PROVENANCE_CONTEXT in full.graphs
     assert any(g.startswith(iri.GRAPH_CONTEXT + "/") for g in full.graphs)
     assert not [g for g in bare.graphs if iri.is_context_graph(g)]
     assert bare.graphs[iri.GRAPH_INFERRED] == full.graphs[iri.GRAPH_INFERRED]
     kept = {g: n for g, n in full.graphs.items() if not iri.is_context_graph(g)}
     assert bare.graphs == kept
-    asserted_bare = store.summary(store.open_store(inferred=False, context=False))
+    asserted_bare = store_summary(sco_kg.open_store(Source(inferred=False, context=False)))
     assert not [g for g in asserted_bare.graphs if iri.is_context_graph(g)]
 
 
@@ -80,10 +82,10 @@ def test_stats_no_context(capsys):
 def test_query_api_context_switch():
     """The Python API takes context=True/False like the CLI."""
     text = f"ASK {{ <{DECLARATION}> <{iri.ONTOLOGY}signedAt> <{SHANGHAI}> }}"
-    assert query.run_sparql(text).boolean is True
-    assert query.run_sparql(text, context=False).boolean is False
-    assert query.run_sparql(text, engine="rdflib", context=False).boolean is False
-    labels = query.select("labels-multilingual", context=False)
+    assert sco_kg.run(text).boolean is True
+    assert sco_kg.run(text, Source(context=False)).boolean is False
+    assert sco_kg.run(text, Source(context=False), engine="rdflib").boolean is False
+    labels = sco_kg.select("labels-multilingual", None, Source(context=False))
     assert labels and not any(r.get("zh") for r in labels if str(r["entity"]) == iri.ID + "state/china")
 
 
@@ -116,7 +118,7 @@ def client():
 
     from sco_kg.server import ServerConfig, create_app
 
-    with TestClient(create_app(store.open_store(), ServerConfig(quiet=True))) as c:
+    with TestClient(create_app(sco_kg.open_store(), ServerConfig(quiet=True))) as c:
         yield c
 
 

@@ -8,7 +8,8 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from sco_kg import iri, paths
+from sco_kg import paths
+from sco_kg.rdf import iri
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 PREFIXES = iri.sparql_prefixes()

@@ -15,8 +15,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from sco_kg import catalog, closure, query
-from sco_kg.query import Term
+import sco_kg
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
+from sco_kg.rdf.term import XSD, XSD_INTEGER, Term
+from sco_kg.reasoning import materialize as closure
+from sco_kg.sparql import catalog
+from sco_kg.sparql.params import bind_params, bind_values
 
 LOCAL = [q for q in catalog.all_queries() if not q.federated]
 # Chinese labels for the queries whose label logic differs (fallback, labels of OPTIONAL variables); every other
@@ -39,7 +44,7 @@ def same_quads() -> tuple[ox.Store, object]:
     return store, ds
 
 
-def normalised(result: query.Result) -> list[tuple[Term | None, ...]]:
+def normalised(result: Result) -> list[tuple[Term | None, ...]]:
     """Return the rows with blank nodes renamed away, sorted unless the query orders them."""
     rows = [tuple(Term("bnode", "_") if t is not None and t.kind == "bnode" else t for t in r) for r in result.rows]
     return rows if result.ordered else sorted(rows, key=repr)
@@ -48,14 +53,16 @@ def normalised(result: query.Result) -> list[tuple[Term | None, ...]]:
 @pytest.mark.parametrize(("q", "params"), CASES, ids=lambda c: c.name if hasattr(c, "name") else str(c) or "")
 def test_same_rows_on_both_engines(same_quads, q, params):
     store, ds = same_quads
-    bindings = query.bind_params(q, params)
-    on_oxigraph = query.run_on(store, q.text, bindings)
-    on_rdflib = query.run_on(ds, q.text, bindings)
+    bindings = bind_params(q, params)
+    on_oxigraph = sco_kg.run(q.text, None, Limits(timeout=None, max_rows=None), target=store, bindings=bindings)
+    on_rdflib = sco_kg.run(q.text, None, Limits(timeout=None, max_rows=None), target=ds, bindings=bindings)
     assert on_oxigraph.vars == on_rdflib.vars == q.columns
     assert on_oxigraph.rows, f"{q.name} returns nothing on the shipped data"
     assert normalised(on_oxigraph) == normalised(on_rdflib)
     if not params and set(q.params) - {"lang"}:
-        as_remote = query.run_on(ds, query.bind_values(q.text, bindings))  # what a remote endpoint would get
+        as_remote = sco_kg.run(
+            bind_values(q.text, bindings), None, Limits(timeout=None, max_rows=None), target=ds
+        )  # what a remote endpoint would get
         assert normalised(as_remote) == normalised(on_oxigraph)
 
 
@@ -76,19 +83,26 @@ def test_union_default_graph_is_a_bag_on_pyoxigraph_and_a_set_on_rdflib():
         )
         ds.graph(URIRef(g)).add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), Literal("x")))
     text = "SELECT ?o WHERE { ?s ?p ?o }"
-    assert len(query.run_on(store, text).rows) == 2
-    assert len(query.run_on(ds, text).rows) == 1
-    assert len(query.run_on(store, "SELECT DISTINCT ?o WHERE { ?s ?p ?o }").rows) == 1
+    assert len(sco_kg.run(text, None, Limits(timeout=None, max_rows=None), target=store).rows) == 2
+    assert len(sco_kg.run(text, None, Limits(timeout=None, max_rows=None), target=ds).rows) == 1
+    assert (
+        len(
+            sco_kg.run(
+                "SELECT DISTINCT ?o WHERE { ?s ?p ?o }", None, Limits(timeout=None, max_rows=None), target=store
+            ).rows
+        )
+        == 1
+    )
 
 
 def test_pyoxigraph_stores_integer_subtypes_as_xsd_integer():
     """Why the queries project xsd:integer(?n) of nif offsets and paragraph numbers."""
     store = ox.Store()
-    nni = ox.NamedNode(query.XSD + "nonNegativeInteger")
+    nni = ox.NamedNode(XSD + "nonNegativeInteger")
     store.add(
         ox.Quad(
             ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("4", datatype=nni)
         )
     )
-    (row,) = query.run_on(store, "SELECT ?n WHERE { ?s ?p ?n }").rows
-    assert row[0] == Term.literal("4", query.XSD_INTEGER)
+    (row,) = sco_kg.run("SELECT ?n WHERE { ?s ?p ?n }", None, Limits(timeout=None, max_rows=None), target=store).rows
+    assert row[0] == Term.literal("4", XSD_INTEGER)

@@ -16,9 +16,10 @@ import time
 
 import pytest
 
-from sco_kg import export, iri, paths
+from sco_kg import export, paths
 from sco_kg.cli import main
 from sco_kg.export import Term, canonicalize
+from sco_kg.rdf import iri
 from tests.conftest import require_tool
 
 OX_FORMATS = {
@@ -206,7 +207,7 @@ def test_blank_node_labels_do_not_depend_on_the_parser(quads):
 
 
 def test_turtle_uses_stable_project_prefixes_and_only_those_used(serialized):
-    """Prefix lines come from sco_kg.iri.PREFIXES (plus the documented extras), sorted, each one used."""
+    """Prefix lines come from sco_kg.rdf.iri.PREFIXES (plus the documented extras), sorted, each one used."""
     text = serialized["ttl"].decode()
     head = [line for line in text.splitlines() if line.startswith("@prefix")]
     declared = [line.split()[1].rstrip(":") for line in head]

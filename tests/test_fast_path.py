@@ -14,13 +14,31 @@ from pathlib import Path
 
 import pytest
 
-from sco_kg import catalog
-
 REPO = Path(__file__).resolve().parents[1]
 WATCHED = ("rdflib", "owlrl", "reasonable", "pyshacl", "starlette", "uvicorn", "pandas")
 
 DRIVER = r"""
 import importlib.abc, json, sys, traceback
+import sco_kg
+from sco_kg import dataset
+from sco_kg.cli.render import render
+from sco_kg.dataset import Source, store_summary
+from sco_kg.dev import golden
+from sco_kg.engine.labels import labels
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
+from sco_kg.errors import ReasoningError
+from sco_kg.io import inputs
+from sco_kg.io.inputs import DEFAULT_MAX_INPUT_BYTES, guard_input, max_input_bytes, ox_format, set_max_input_bytes
+from sco_kg.io.ox_parse import load_file
+from sco_kg.io.rdflib_parse import parse_into
+from sco_kg.rdf.term import XSD, XSD_INTEGER, Term
+from sco_kg.reasoning import engines, guards, tiers, vocab
+from sco_kg.reasoning import filter as rfilter
+from sco_kg.reasoning import materialize as closure
+from sco_kg.sparql import catalog
+from sco_kg.sparql.header import HeaderError, parse_header, split_header
+from sco_kg.sparql.params import MAX_PARAM_LENGTH, bind_params, bind_values, parse_param
 WATCHED = set(sys.argv[1].split(","))
 first = {}
 class Spy(importlib.abc.MetaPathFinder):
@@ -40,7 +58,7 @@ sys.stderr.write("\nFAST-PATH " + json.dumps({"rc": rc, "imported": first}) + "\
 
 def _plain_queries() -> list[str]:
     """Return the canned queries that run offline without --param (defaults for all, no SERVICE)."""
-    from sco_kg import policy
+    from sco_kg.sparql import catalog, policy
 
     def offline(text: str) -> bool:
         try:
@@ -73,9 +91,9 @@ def run_watched(argv: list[str], tmp_path: Path) -> tuple[dict, str]:
 
 
 def _stale() -> str | None:
-    from sco_kg import closure
+    from sco_kg.reasoning import materialize
 
-    return closure.shipped_status()
+    return materialize.shipped_status()
 
 
 def test_shipped_closure_is_fresh():
@@ -159,4 +177,4 @@ def test_spy_catches_an_rdflib_import(tmp_path):
     report, _ = run_watched(["sparql", "ASK { ?s ?p ?o }", "--engine", "rdflib", "--format", "csv"], tmp_path)
     assert report["rc"] == 0
     assert "rdflib" in report["imported"]
-    assert any("query.py" in frame for frame in report["imported"]["rdflib"])
+    assert any("/engine/run.py" in frame for frame in report["imported"]["rdflib"])

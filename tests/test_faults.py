@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import free_port, serve_subprocess
 
-from sco_kg import closure, export
+from sco_kg import export
+from sco_kg.reasoning import materialize as closure
 
 KILLS = 30
 CLI = [sys.executable, "-m", "sco_kg.cli"]

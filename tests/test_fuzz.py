@@ -16,9 +16,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sco_kg import catalog, iri, policy, query
-from sco_kg.catalog import _HeaderError, parse_header
 from sco_kg.errors import ScoKgError, UsageError
+from sco_kg.rdf import iri
+from sco_kg.sparql import catalog, policy
+from sco_kg.sparql.header import HeaderError, parse_header
+from sco_kg.sparql.params import bind_params, bind_values, parse_param
 
 BUDGET = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text biased towards what breaks SPARQL, YAML and HTTP headers, plus any Unicode (surrogates included).
@@ -49,11 +51,11 @@ def test_fuzz_binder_string_is_one_literal(value: str) -> None:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        bindings = query.bind_params(STRING_QUERY, {STRING_PARAM: value})
+        bindings = bind_params(STRING_QUERY, {STRING_PARAM: value})
     except UsageError:
         return
     # The canned query: same form, no SERVICE/update, one more VALUES block; pyoxigraph parses and runs it.
-    bound = query.bind_values(STRING_QUERY.text, bindings)
+    bound = bind_values(STRING_QUERY.text, bindings)
     info = policy.check(bound)
     assert info.form == STRING_QUERY.form and not info.services and not info.update_ops
     values_kw = [t for t in policy.tokenize(bound) if t.is_kw("VALUES")]
@@ -61,7 +63,7 @@ def test_fuzz_binder_string_is_one_literal(value: str) -> None:
     list(ox.Store().query(bound))  # type: ignore[arg-type]
     # A small query with the same binding: rdflib (which expands \u escapes first) and pyoxigraph both read
     # exactly one row holding exactly the value.
-    probe = query.bind_values("SELECT * WHERE { }", {STRING_PARAM: bindings[STRING_PARAM]})
+    probe = bind_values("SELECT * WHERE { }", {STRING_PARAM: bindings[STRING_PARAM]})
     tree = parseQuery(probe)
     cells = next(p for p in tree[1]["where"]["part"] if p.name == "InlineData")["value"]
     assert len(cells) == 1 and str(cells[0][0]["string"]) == value
@@ -75,7 +77,7 @@ def test_fuzz_binder_typed_values(value: str, type_: str) -> None:
     import pyoxigraph as ox
 
     try:
-        term = query.parse_param("p", type_, value)
+        term = parse_param("p", type_, value)
     except UsageError:
         return
     text = f"SELECT ?p WHERE {{ VALUES ?p {{ {term.n3()} }} }}"
@@ -111,7 +113,7 @@ def test_fuzz_header_parser_agrees_with_pyyaml(lines: list[str]) -> None:
     numbered = list(enumerate(lines, start=1))
     try:
         parsed = parse_header(numbered)
-    except _HeaderError:
+    except HeaderError:
         return
     assert parsed == (yaml.safe_load("\n".join(lines)) or {})
 
@@ -199,5 +201,5 @@ def test_fuzz_every_parameterised_query_binds_defaults(name: str) -> None:
     from rdflib.plugins.sparql.parser import parseQuery
 
     q = catalog.get(name)
-    bound = query.bind_values(q.text, query.bind_params(q, {}))
+    bound = bind_values(q.text, bind_params(q, {}))
     assert str(parseQuery(bound)).count("InlineData") == str(parseQuery(q.text)).count("InlineData") + 1

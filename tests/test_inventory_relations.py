@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from rdflib import Literal
 
-from sco_kg import iri
+from sco_kg.rdf import iri
 
 if TYPE_CHECKING:
     from rdflib import Dataset

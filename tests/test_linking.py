@@ -19,9 +19,13 @@ from conftest import TEST_DATA, free_port
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from sco_kg import iri, linking, paths
+import sco_kg
+from sco_kg import linking, paths
 from sco_kg.cli import main
+from sco_kg.dataset import Source
 from sco_kg.errors import DataFileError
+from sco_kg.rdf import iri
+from sco_kg.reasoning import engines
 
 SCO = Namespace(iri.ONTOLOGY)
 SKOS = Namespace(iri.PREFIXES["skos"])
@@ -451,12 +455,11 @@ def test_context_graphs_can_be_excluded_by_a_query(asserted):
 @pytest.mark.slow
 def test_external_same_as_only_copies_triples_onto_external_iris(asserted):
     """With the links in the input the closure grows, and every extra triple mentions an external IRI."""
-    from sco_kg import reason
 
-    if not reason.is_available("reasonable"):
+    if not engines.is_available("reasonable"):
         pytest.skip("reasonable not installed")
-    without = reason.compute_closure(asserted, reasoner="reasonable")
-    with_links = reason.compute_closure(asserted, reasoner="reasonable", include_external_links=True)
+    without = engines.compute_closure(asserted, reasoner="reasonable")
+    with_links = engines.compute_closure(asserted, reasoner="reasonable", include_external_links=True)
     assert without.excluded_links == sum(1 for r in linking.read_allow_list() if r.relation == "owl:sameAs")
     extra = with_links.inferred - without.inferred
     assert len(with_links.inferred) > len(without.inferred) and extra
@@ -633,9 +636,8 @@ def test_enrich_against_a_real_sparql_server(wikidata_like, tmp_path, monkeypatc
 
 def test_snapshot_joins_the_declaration_through_the_links(tmp_path, monkeypatch):
     """The offline snapshot, loaded with --with, answers 'capital of each member state' via owl:sameAs."""
-    from sco_kg import store
 
-    st = store.open_store(inferred=False, with_files=[SNAPSHOT])
+    st = sco_kg.open_store(Source(inferred=False, with_files=[SNAPSHOT]))
     rows = st.query(
         "PREFIX wdt: <http://www.wikidata.org/prop/direct/> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
         "SELECT ?state ?city WHERE { ?state owl:sameAs ?wds . ?wds wdt:P36 ?wdc . ?city owl:sameAs ?wdc } "

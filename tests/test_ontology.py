@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
-from sco_kg import __version__, iri, paths
-from sco_kg.namespaces import SCO, ontology_terms
+from sco_kg import paths
+from sco_kg.rdf import iri
+from sco_kg.rdf.namespaces import SCO, ontology_terms
+from sco_kg.version import __version__
 
 PREFIXES = iri.sparql_prefixes()
 

@@ -23,13 +23,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sco_kg import catalog, iri, policy, query
+import sco_kg
+from sco_kg.cli.render import render
+from sco_kg.dataset import Source
+from sco_kg.dev import golden
+from sco_kg.engine.labels import labels
+from sco_kg.engine.limits import Limits
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, UsageError
-from sco_kg.query import Term
+from sco_kg.rdf import iri
+from sco_kg.rdf.term import XSD, XSD_INTEGER, Term
+from sco_kg.reasoning import materialize as closure
+from sco_kg.sparql import catalog, policy
+from sco_kg.sparql.params import MAX_PARAM_LENGTH, bind_params, bind_values, parse_param
 from tests.conftest import free_port
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-REGENERATE = "python -m sco_kg.catalog --regenerate-golden  (then review the diff of tests/golden/)"
+REGENERATE = "python -m sco_kg.dev.golden --regenerate-golden  (then review the diff of tests/golden/)"
 LOCAL = [q for q in catalog.all_queries() if not q.federated]
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -55,7 +64,7 @@ def completeness_problems(query_names: list[str], golden_names: list[str]) -> li
 def test_golden(q):
     expected_file = GOLDEN / f"{q.name}.csv"
     assert expected_file.exists(), f"no golden file for {q.name}: {REGENERATE}"
-    got = csv_rows(catalog.golden_csv(q))
+    got = csv_rows(golden.golden_csv(q))
     expected = csv_rows(expected_file.read_bytes())
     assert got[0] == expected[0], f"columns differ: {got[0]} vs {expected[0]}"
     body_got, body_expected = got[1:], expected[1:]
@@ -86,11 +95,11 @@ def test_completeness_check_fails_on_an_empty_catalogue_and_on_strays():
 
 
 def test_regeneration_writes_only_where_asked(tmp_path):
-    changed = catalog.regenerate_golden(tmp_path)
+    changed = golden.regenerate_golden(tmp_path)
     assert sorted(changed) == sorted(f"{q.name}.csv" for q in LOCAL)
-    assert catalog.regenerate_golden(tmp_path) == []
+    assert golden.regenerate_golden(tmp_path) == []
     (tmp_path / "stray.csv").write_text("x\r\n")
-    assert catalog.regenerate_golden(tmp_path) == ["stray.csv (removed)"]
+    assert golden.regenerate_golden(tmp_path) == ["stray.csv (removed)"]
 
 
 # ------------------------------------------------------------- results checked by hand against the text
@@ -98,7 +107,7 @@ def test_regeneration_writes_only_where_asked(tmp_path):
 
 def values(name: str, column: str, **params: str) -> list[str]:
     """Return one column of canned query ``name`` (oxigraph, inferred) as strings."""
-    res = query.run(name, params)
+    res = sco_kg.query(name, params)
     i = res.vars.index(column)
     return [row[i].value if row[i] is not None else "" for row in res.rows]
 
@@ -136,7 +145,7 @@ def test_fields_of_p6_are_eight_plus_other_fields():
 
 
 def test_threats_of_p13():
-    res = query.run("threats")
+    res = sco_kg.query("threats")
     ids = {r["id"].value for r in res.bindings if r["paragraph"].value == "13"}
     assert ids == {"TH2", "TH3", "TH4", "TH5", "TH6", "TH7", "TH8"}
 
@@ -150,20 +159,20 @@ def test_aims_charter_and_timeline():
     assert values("charter-contents", "id") == ["A7", "M12", "M15", "M16"]
     years = values("timeline", "year")
     assert years == sorted(years) and years[0] == "1996" and years[-1] == "2002"
-    only_2001 = query.run("timeline", {"from": "2001", "to": "2001"}).bindings
+    only_2001 = sco_kg.query("timeline", {"from": "2001", "to": "2001"}).bindings
     assert {r["year"].value for r in only_2001} == {"2001"}
     assert iri.ID + "event/signing-declaration-2001" in {r["event"].value for r in only_2001}
 
 
 def test_summits_by_year_and_city():
-    res = query.run("summits")
+    res = sco_kg.query("summits")
     pairs = {(r["year"].value, r.get("cityLabel", Term.literal("")).value) for r in res.bindings}
     assert {("1998", "Almaty"), ("1999", "Bishkek"), ("2000", "Dushanbe")} <= pairs
     assert "2002" in {y for y, _ in pairs}
 
 
 def test_supporting_sentence_of_bishkek_in_kyrgyzstan(source_text):
-    row = query.run("supporting-sentences").bindings
+    row = sco_kg.query("supporting-sentences").bindings
     assert len(row) == 1
     begin, end = int(row[0]["begin"].value), int(row[0]["end"].value)
     assert (begin, end) == (5177, 5405)
@@ -179,17 +188,17 @@ def test_search_text_and_paragraph_assertions():
 
 
 def test_about_resource_by_label_and_by_iri_agree():
-    by_label = query.run("about-resource", {"resource": "uzbekistan"}).rows
-    by_iri = query.run("about-resource", {"resource": iri.ID + "state/uzbekistan"}).rows
+    by_label = sco_kg.query("about-resource", {"resource": "uzbekistan"}).rows
+    by_iri = sco_kg.query("about-resource", {"resource": iri.ID + "state/uzbekistan"}).rows
     assert by_label and by_label == by_iri
-    assert query.run("about-resource", {"resource": "no such thing"}).rows == ()
+    assert sco_kg.query("about-resource", {"resource": "no such thing"}).rows == ()
 
 
 def test_inferred_facts_are_in_the_closure_only():
-    res = query.run("inferred-facts")
+    res = sco_kg.query("inferred-facts")
     props = {r["property"].value for r in res.bindings}
     assert iri.ONTOLOGY + "isSignatoryOf" in props or iri.ONTOLOGY + "memberOf" in props
-    assert query.run("inferred-facts", inferred=False).rows == ()
+    assert sco_kg.query("inferred-facts", None, Source(inferred=False)).rows == ()
 
 
 # -------------------------------------------------------------------------------------- parameters
@@ -203,14 +212,14 @@ def test_inferred_facts_are_in_the_closure_only():
         ("iri", "https://example.org/x?y=1#z", Term.uri("https://example.org/x?y=1#z")),
         ("string", 'x" } ; DROP ALL ; #', Term.literal('x" } ; DROP ALL ; #')),
         ("literal", "", Term.literal("")),
-        ("integer", " 17 ", Term.literal("17", query.XSD_INTEGER)),
-        ("integer", "-007", Term.literal("-7", query.XSD_INTEGER)),
+        ("integer", " 17 ", Term.literal("17", XSD_INTEGER)),
+        ("integer", "-007", Term.literal("-7", XSD_INTEGER)),
         ("lang", "ZH", Term.literal("zh")),
         ("lang", "zh-Hans", Term.literal("zh-hans")),
     ],
 )
 def test_parse_param_accepts(type_, raw, expected):
-    assert query.parse_param("p", type_, raw) == expected
+    assert parse_param("p", type_, raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -237,19 +246,19 @@ def test_parse_param_accepts(type_, raw, expected):
 )
 def test_parse_param_refuses(type_, raw, message):
     with pytest.raises(UsageError, match=message):
-        query.parse_param("p", type_, raw)
+        parse_param("p", type_, raw)
 
 
 def test_bind_params_unknown_missing_and_defaults():
     q = catalog.get("search-text")
-    assert query.bind_params(q, {}) == {"phrase": Term.literal("treaty")}
+    assert bind_params(q, {}) == {"phrase": Term.literal("treaty")}
     with pytest.raises(UsageError, match="unknown parameter 'phras'"):
-        query.bind_params(q, {"phras": "x"})
+        bind_params(q, {"phras": "x"})
     q2 = catalog.parse(
         "#+ summary: s\n#+ params:\n#+   x: {type: integer}\n#+ columns: [x]\nSELECT ?x WHERE { }\n", Path("t.rq")
     )
     with pytest.raises(UsageError, match="missing parameter 'x'"):
-        query.bind_params(q2, {})
+        bind_params(q2, {})
 
 
 INJECTIONS = [
@@ -271,14 +280,14 @@ INJECTIONS = [
 def test_string_parameters_are_data_never_query_text(q, payload):
     """A hostile value returns zero rows (it matches no text) and the bound query has exactly one VALUES row."""
     params = {p.name: payload for p in q.params.values() if p.type in ("string", "literal")}
-    bindings = query.bind_params(q, params)
-    bound = query.bind_values(q.text, bindings)
+    bindings = bind_params(q, params)
+    bound = bind_values(q.text, bindings)
     tokens = policy.tokenize(bound)
     assert sum(t.is_kw("VALUES") for t in tokens) == sum(t.is_kw("VALUES") for t in policy.tokenize(q.text)) + 1
     assert policy.check(bound).form == "SELECT"
-    assert query.run(q.name, params).rows == ()
+    assert sco_kg.query(q.name, params).rows == ()
     if payload in INJECTIONS[:3]:  # rdflib is slow (about-resource: seconds); tests/security covers the rest
-        assert query.run(q.name, params, engine="rdflib", inferred=False).rows == ()
+        assert sco_kg.query(q.name, params, Source(inferred=False), engine="rdflib").rows == ()
 
 
 @pytest.mark.parametrize(
@@ -291,7 +300,7 @@ def test_typed_parameters_refuse_hostile_values(q):
         if p.type in ("iri", "integer", "lang"):
             for payload in INJECTIONS:
                 with pytest.raises(UsageError, match=f"parameter '{p.name}'"):
-                    query.run(q.name, {p.name: payload})
+                    sco_kg.query(q.name, {p.name: payload})
 
 
 def test_labels_follow_lang_with_english_fallback():
@@ -306,25 +315,25 @@ def test_labels_follow_lang_with_english_fallback():
 
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 def test_cartesian_product_times_out(isolation):
-    limits = query.Limits(timeout=0.5, isolation=isolation)
+    limits = Limits(timeout=0.5, isolation=isolation)
     with pytest.raises(QueryTimeout, match=r"longer than 0\.5 s"):
-        query.run_sparql(CARTESIAN, limits=limits)
+        sco_kg.run(CARTESIAN, None, limits)
 
 
 def test_process_isolation_returns_results_and_errors():
-    limits = query.Limits(timeout=30, isolation="process")
-    res = query.run_sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c }", limits=limits)
+    limits = Limits(timeout=30, isolation="process")
+    res = sco_kg.run("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c }", None, limits)
     assert int(res.rows[0][0].value) > 100
     with pytest.raises(QueryError, match="more than 3 rows"):
-        query.run_sparql("SELECT ?s WHERE { ?s ?p ?o }", limits=query.Limits(max_rows=3, isolation="process"))
+        sco_kg.run("SELECT ?s WHERE { ?s ?p ?o }", None, Limits(max_rows=3, isolation="process"))
 
 
 def test_row_cap_errors_or_truncates():
     with pytest.raises(QueryError, match="more than 5 rows"):
-        query.run_sparql("SELECT ?s WHERE { ?s ?p ?o }", limits=query.Limits(max_rows=5))
-    res = query.run_sparql("SELECT ?s WHERE { ?s ?p ?o }", limits=query.Limits(max_rows=5, truncate=True))
+        sco_kg.run("SELECT ?s WHERE { ?s ?p ?o }", None, Limits(max_rows=5))
+    res = sco_kg.run("SELECT ?s WHERE { ?s ?p ?o }", None, Limits(max_rows=5, truncate=True))
     assert res.truncated and len(res.rows) == 5
-    assert not query.run_sparql("SELECT ?s WHERE { ?s ?p ?o } LIMIT 5", limits=query.Limits(max_rows=5)).truncated
+    assert not sco_kg.run("SELECT ?s WHERE { ?s ?p ?o } LIMIT 5", None, Limits(max_rows=5)).truncated
 
 
 @pytest.mark.parametrize(
@@ -352,7 +361,7 @@ def test_policy_refuses_before_evaluation(text):
     with pytest.raises(QueryRejected):
         policy.check(text)
     with pytest.raises(QueryRejected):
-        query.run_sparql(text)
+        sco_kg.run(text)
 
 
 @pytest.mark.parametrize(
@@ -386,21 +395,21 @@ def test_policy_allow_lists_service_hosts_and_updates():
 
 
 def test_allowed_update_changes_only_an_in_memory_copy():
-    before = query.run_sparql("ASK { <http://a> <http://b> <http://c> }").boolean
-    res = query.run_sparql("INSERT DATA { <http://a> <http://b> <http://c> }", allow_update=True)
+    before = sco_kg.run("ASK { <http://a> <http://b> <http://c> }").boolean
+    res = sco_kg.run("INSERT DATA { <http://a> <http://b> <http://c> }", allow_update=True)
     assert res.form == "UPDATE" and before is False
-    assert query.run_sparql("ASK { <http://a> <http://b> <http://c> }").boolean is False
+    assert sco_kg.run("ASK { <http://a> <http://b> <http://c> }").boolean is False
 
 
 def test_syntax_errors_name_line_and_column():
     with pytest.raises(QueryError, match=r"SPARQL syntax error at line 2, column \d+"):
-        query.run_sparql("SELECT ?x\nWHERE { ?x ?y }")
+        sco_kg.run("SELECT ?x\nWHERE { ?x ?y }")
     with pytest.raises(QueryError, match=r"SPARQL syntax error at line 2, column \d+"):
-        query.run_sparql("SELECT ?x\nWHERE { ?x ?y }", engine="rdflib", inferred=False)
+        sco_kg.run("SELECT ?x\nWHERE { ?x ?y }", Source(inferred=False), engine="rdflib")
     with pytest.raises(QueryError, match="not a SPARQL query"):
-        query.run_sparql("HELLO")
+        sco_kg.run("HELLO")
     with pytest.raises(QueryError, match="empty"):
-        query.run_sparql("  # only a comment\n")
+        sco_kg.run("  # only a comment\n")
 
 
 class _CountingHandler(http.server.BaseHTTPRequestHandler):
@@ -441,7 +450,7 @@ def test_t1_t2_no_request_leaves_through_service_from_or_load(hit_counter, tmp_p
     for text in texts:
         for engine in ("oxigraph", "rdflib"):
             with pytest.raises(QueryRejected):
-                query.run_sparql(text, engine=engine, inferred=False)  # type: ignore[arg-type]
+                sco_kg.run(text, Source(inferred=False), engine=engine)  # type: ignore[arg-type]
     for text in texts:
         proc = subprocess.run(
             [sys.executable, "-m", "sco_kg.cli", "sparql", text, "--allow-update"],
@@ -456,7 +465,7 @@ def test_t1_t2_no_request_leaves_through_service_from_or_load(hit_counter, tmp_p
 
 # --------------------------------------------------------------------------------- result formats
 
-XSD = query.XSD
+XSD = XSD
 TRICKY = [
     ox.Literal("plain"),
     ox.Literal('quote " comma , newline \n cr \r tab \t backslash \\ end'),
@@ -512,13 +521,13 @@ def test_w3c_formats_are_byte_for_byte_oxigraphs(tricky_store, text, fmt):
         "csv": ox.QueryResultsFormat.CSV,
         "tsv": ox.QueryResultsFormat.TSV,
     }
-    ours = query.run_on(tricky_store, text).serialize(fmt)
+    ours = sco_kg.run(text, None, Limits(timeout=None, max_rows=None), target=tricky_store).serialize(fmt)
     theirs = tricky_store.query(text).serialize(format=formats[fmt])
     assert ours == theirs
 
 
 def test_json_and_xml_results_parse_back(tricky_store):
-    res = query.run_on(tricky_store, TRICKY_QUERIES[0])
+    res = sco_kg.run(TRICKY_QUERIES[0], None, Limits(timeout=None, max_rows=None), target=tricky_store)
     doc = json.loads(res.serialize("json"))
     assert doc["head"]["vars"] == ["s", "o", "missing"]
     assert len(doc["results"]["bindings"]) == len(TRICKY)
@@ -526,15 +535,20 @@ def test_json_and_xml_results_parse_back(tricky_store):
     assert [sol["o"] for sol in parsed] == [row[1].to_ox() for row in res.rows]
 
 
-def test_python_api_rdflib_terms_and_dataframe():
+def test_python_api_one_term_type_and_dataframe():
+    """select() and query() give the same Term objects (one term type across the API); to_rdflib() converts."""
     pytest.importorskip("pandas")
     from rdflib import Literal, URIRef
 
-    rows = query.select("signatories")
+    rows = sco_kg.select("signatories")
     assert {"state", "label"} == set(rows[0])
-    assert URIRef(iri.ID + "state/china") in {r["state"] for r in rows}
-    assert Literal("China", lang="en") in {r["label"] for r in rows}
-    frame = query.run("signatories").to_dataframe()
+    assert Term.uri(iri.ID + "state/china") in {r["state"] for r in rows}
+    assert Term.literal("China", lang="en") in {r["label"] for r in rows}
+    assert rows == sco_kg.query("signatories").bindings
+    as_rdflib = sco_kg.query("signatories").to_rdflib()
+    assert URIRef(iri.ID + "state/china") in {r["state"] for r in as_rdflib}
+    assert Literal("China", lang="en") in {r["label"] for r in as_rdflib}
+    frame = sco_kg.query("signatories").to_dataframe()
     assert list(frame.columns) == ["state", "label"] and len(frame) == 6
     assert Term.from_rdflib(Literal("4", datatype=URIRef(XSD + "nonNegativeInteger"))).to_rdflib() == Literal(
         "4", datatype=URIRef(XSD + "nonNegativeInteger")
@@ -542,7 +556,7 @@ def test_python_api_rdflib_terms_and_dataframe():
 
 
 def test_construct_and_describe_results():
-    res = query.run_sparql(f"CONSTRUCT WHERE {{ <{iri.ID}state/china> ?p ?o }}")
+    res = sco_kg.run(f"CONSTRUCT WHERE {{ <{iri.ID}state/china> ?p ?o }}")
     assert res.form == "CONSTRUCT" and len(res) > 5
     turtle = res.serialize("turtle").decode()
     assert "@prefix state: <https://w3id.org/sco-kg/id/state/> ." in turtle
@@ -556,13 +570,12 @@ def test_construct_and_describe_results():
         assert parsed == {(s.to_ox(), p.to_ox(), o.to_ox()) for s, p, o in res.triples}
     with pytest.raises(UsageError, match="not for CONSTRUCT"):
         res.serialize("csv")
-    assert query.run_sparql(f"DESCRIBE <{iri.ID}state/china>").form == "DESCRIBE"
+    assert sco_kg.run(f"DESCRIBE <{iri.ID}state/china>").form == "DESCRIBE"
 
 
 @pytest.fixture(scope="module")
 def oxigraph_endpoint(tmp_path_factory) -> Iterator[str]:
     """A real ``oxigraph serve-read-only`` on 127.0.0.1 over the shipped materialised dataset."""
-    from sco_kg import closure
 
     exe = Path(sys.executable).with_name("oxigraph")
     if not exe.exists():
@@ -613,8 +626,8 @@ def test_formats_are_byte_for_byte_what_an_endpoint_returns(oxigraph_endpoint, n
         "tsv": "text/tab-separated-values",
     }
     q = catalog.get(name)
-    text = query.bind_values(q.text, query.bind_params(q, {}))
-    res = query.run(name)
+    text = bind_values(q.text, bind_params(q, {}))
+    res = sco_kg.query(name)
     for fmt, accept in mime.items():
         req = urllib.request.Request(
             oxigraph_endpoint + "?query=" + urllib.parse.quote(text), headers={"Accept": accept}
@@ -628,11 +641,11 @@ def test_formats_are_byte_for_byte_what_an_endpoint_returns(oxigraph_endpoint, n
 
 
 def test_table_and_md_show_labels():
-    res = query.run("signatories", {"lang": "zh"})
-    names = query.labels([t for row in res.rows for t in row if t is not None], "zh")
-    table = query.render(res, "table", names)
+    res = sco_kg.query("signatories", {"lang": "zh"})
+    names = labels([t for row in res.rows for t in row if t is not None], "zh")
+    table = render(res, "table", names)
     assert "中华人民共和国" in table and "https://" not in table
-    md = query.render(res, "md", names)
+    md = render(res, "md", names)
     assert md.splitlines()[0] == "| state | label |" and md.splitlines()[1] == "|---|---|"
 
 
@@ -675,11 +688,11 @@ def _structure(text: str) -> list[tuple[str, str]]:
 def test_binding_any_string_never_changes_the_query_structure(value):
     q = catalog.get("search-text")
     try:
-        bindings = query.bind_params(q, {"phrase": value})
+        bindings = bind_params(q, {"phrase": value})
     except UsageError:
-        assert "\x00" in value or len(value) > query.MAX_PARAM_LENGTH or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+        assert "\x00" in value or len(value) > MAX_PARAM_LENGTH or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
         return
-    bound = query.bind_values(q.text, bindings)
+    bound = bind_values(q.text, bindings)
     assert _structure(bound) == _structure(q.text)
     assert sum(t.is_kw("VALUES") for t in policy.tokenize(bound)) == 1
     strings = [t for t in policy.tokenize(bound) if t.kind == "string"]

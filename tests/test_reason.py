@@ -12,8 +12,13 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from sco_kg import closure, iri, reason
+import sco_kg
+from sco_kg.dataset import Source
 from sco_kg.errors import ReasoningError
+from sco_kg.rdf import iri
+from sco_kg.reasoning import engines, tiers, vocab
+from sco_kg.reasoning import filter as rfilter
+from sco_kg.reasoning import materialize as closure
 
 SCO = iri.ONTOLOGY
 ORG = iri.PREFIXES["org"]
@@ -47,9 +52,7 @@ def inferred(ds: Dataset, s=None, p=None, o=None) -> set:
 def fresh_owlrl():
     """A fresh owlrl closure of the current ontology and data files, split into its tiers (scog:inferred,
     scog:inferred-context): two owlrl runs, computed once per module (~15–30 s)."""
-    from sco_kg.load import load
-
-    return reason.compute_tiers(load(inferred=False), reasoner="owlrl")
+    return tiers.compute_tiers(sco_kg.load(Source(inferred=False)), reasoner="owlrl")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -261,7 +264,7 @@ def test_cax_dw_clash_reported():
     triples.
     """
     g = small("ex:Treaty owl:disjointWith ex:NonBinding . ex:d a ex:Treaty , ex:NonBinding .")
-    result = reason.compute_closure(g, reasoner="owlrl")
+    result = engines.compute_closure(g, reasoner="owlrl")
     assert len(result.clashes) == 1
     clash = result.clashes[0]
     assert "Disjoint classes" in clash.message
@@ -276,7 +279,7 @@ def test_cls_nothing2_clash_reported():
     Conclusion: a clash naming ex:x.
     """
     g = small("ex:Empty owl:equivalentClass owl:Nothing . ex:x a ex:Empty .")
-    result = reason.compute_closure(g, reasoner="owlrl")
+    result = engines.compute_closure(g, reasoner="owlrl")
     assert result.clashes, "owl:Nothing member must be reported"
     assert any(EX + "x" in c.resources for c in result.clashes)
 
@@ -284,7 +287,7 @@ def test_cls_nothing2_clash_reported():
 def test_consistent_graph_has_no_clash():
     """A graph whose disjoint classes share no individual has no clash (cax-dw does not fire)."""
     g = small("ex:A owl:disjointWith ex:B . ex:x a ex:A . ex:y a ex:B .")
-    assert reason.compute_closure(g, reasoner="owlrl").clashes == ()
+    assert engines.compute_closure(g, reasoner="owlrl").clashes == ()
 
 
 @pytest.mark.parametrize("reasoner", ["owlrl", "reasonable"])
@@ -296,7 +299,7 @@ def test_prp_spo2_small_both_reasoners(reasoner):
     """
     g = small("""ex:p owl:propertyChainAxiom ( ex:a ex:b ) . ex:q owl:propertyChainAxiom ( ex:p ex:c ) .
                  ex:x ex:a ex:y . ex:y ex:b ex:z . ex:z ex:c ex:w .""")
-    result = reason.compute_closure(g, reasoner=reasoner)
+    result = engines.compute_closure(g, reasoner=reasoner)
     x, z, w = URIRef(EX + "x"), URIRef(EX + "z"), URIRef(EX + "w")
     assert (x, URIRef(EX + "p"), z) in result.inferred
     assert (x, URIRef(EX + "q"), w) in result.inferred
@@ -304,7 +307,7 @@ def test_prp_spo2_small_both_reasoners(reasoner):
 
 def test_chain_rules_generated_from_ontology(asserted):
     """The SPARQL prp-spo2 rules come from the ontology's owl:propertyChainAxiom lists, one per axiom."""
-    from sco_kg.reason import chain_axioms, completion_rules
+    from sco_kg.reasoning.engines import chain_axioms, completion_rules
 
     g = Graph()
     for t in asserted.graph(URIRef(iri.GRAPH_ONTOLOGY)):
@@ -330,7 +333,7 @@ def test_filter_removes_each_trivial_category():
     g = small("""ex:C rdfs:subClassOf ex:D . ex:x a ex:C ; ex:age "42"^^xsd:integer ; ex:name "x" .
                  ex:p rdfs:domain ex:C . ex:y ex:p ex:z .
                  ex:R a owl:Restriction ; owl:onProperty ex:p ; owl:someValuesFrom ex:C .""")
-    result = reason.compute_closure(g, reasoner="owlrl")
+    result = engines.compute_closure(g, reasoner="owlrl")
     assert result.raw_added > 100  # owlrl's raw output is mostly trivia
     assert {"literal-subject", "reflexive", "builtin-vocabulary"} <= set(result.filtered)
     x, y = URIRef(EX + "x"), URIRef(EX + "y")
@@ -339,9 +342,9 @@ def test_filter_removes_each_trivial_category():
     for s, p, o in result.inferred:
         assert not isinstance(s, Literal)
         assert not isinstance(s, BNode) and not isinstance(o, BNode)
-        assert not str(s).startswith(reason.BUILTIN_NAMESPACES)
-        assert not (s == o and str(p) in reason.REFLEXIVE_TRIVIAL)
-        assert str(o) not in reason.TOP_CLASSES
+        assert not str(s).startswith(vocab.BUILTIN_NAMESPACES)
+        assert not (s == o and str(p) in vocab.REFLEXIVE_TRIVIAL)
+        assert str(o) not in vocab.TOP_CLASSES
         assert (s, p, o) not in g
 
 
@@ -350,18 +353,18 @@ def test_shipped_closure_has_no_trivial_triples(asserted, reasoned):
     own graphs assert, scog:inferred-context nothing asserted anywhere nor anything in scog:inferred."""
     graph = reasoned.graph(INFERRED)
     assert len(graph) > 500
-    bad = [t for t in graph if reason.is_trivial(*t)]
+    bad = [t for t in graph if rfilter.is_trivial(*t)]
     assert bad == []
     own = {
         (s, p, o)
         for s, p, o, g in asserted.quads((None, None, None, None))
-        if reason.tier_of(str(getattr(g, "identifier", g))) == iri.GRAPH_INFERRED
+        if tiers.tier_of(str(getattr(g, "identifier", g))) == iri.GRAPH_INFERRED
     }
     repeated = [t for t in graph if t in own]
     assert repeated == []
     extra = reasoned.graph(INFERRED_CONTEXT)
     assert len(extra) > 0
-    assert [t for t in extra if reason.is_trivial(*t) or t in asserted or t in graph] == []
+    assert [t for t in extra if rfilter.is_trivial(*t) or t in asserted or t in graph] == []
 
 
 def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
@@ -372,12 +375,10 @@ def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
     scog:context/worldjpn-shanghai-convention-2001 via the chain sco:signingEvent ∘ sco:atPlace) is in
     scog:inferred-context and not in scog:inferred.
     """
-    from sco_kg.load import load
-
-    bare = load(inferred=False, context=False)
+    bare = sco_kg.load(Source(inferred=False, context=False))
     assert not any(iri.is_context_graph(str(g.identifier)) for g in bare.graphs())
     assert len(bare) < len(asserted)
-    fast = reason.compute_closure(bare, reasoner="reasonable")
+    fast = engines.compute_closure(bare, reasoner="reasonable")
     assert set(reasoned.graph(INFERRED)) == set(fast.inferred)
     signed_at = (DECLARATION, u("signedAt"), URIRef(iri.ID + "place/shanghai"))
     assert signed_at in reasoned.graph(INFERRED_CONTEXT)
@@ -414,7 +415,7 @@ def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
 )
 def test_trivial_reason(triple, category):
     """Each filtered category is recognised, and real inferences are kept."""
-    assert reason.trivial_reason(*triple) == category
+    assert rfilter.trivial_reason(*triple) == category
 
 
 # --------------------------------------------------------------------------------------------------
@@ -427,12 +428,12 @@ def test_large_sameas_component_refused():
     """A 100-node owl:sameAs chain (owlrl: ~95 s, 20 k triples) is refused at once with a clear error."""
     ttl = " ".join(f"ex:n{i} owl:sameAs ex:n{i + 1} . ex:n{i} ex:p ex:v{i} ." for i in range(99))
     with pytest.raises(ReasoningError, match=r"owl:sameAs component of 100 resources .* exceeds the limit of 20"):
-        reason.compute_closure(small(ttl), reasoner="owlrl")
+        engines.compute_closure(small(ttl), reasoner="owlrl")
 
 
 def test_small_sameas_component_accepted():
     """A component under the limit is reasoned over (eq-sym: the link is inferred the other way)."""
-    result = reason.compute_closure(small("ex:a owl:sameAs ex:b ."), reasoner="owlrl")
+    result = engines.compute_closure(small("ex:a owl:sameAs ex:b ."), reasoner="owlrl")
     assert (URIRef(EX + "b"), OWL.sameAs, URIRef(EX + "a")) in result.inferred
 
 
@@ -465,13 +466,13 @@ def test_small_sameas_component_accepted():
 def test_bad_property_chains_refused(ttl, message):
     """Self-referential, cyclic-list, unterminated and one-element property chains are refused (T8)."""
     with pytest.raises(ReasoningError, match=message):
-        reason.compute_closure(small(ttl + " ex:x ex:a ex:y ."), reasoner="owlrl")
+        engines.compute_closure(small(ttl + " ex:x ex:a ex:y ."), reasoner="owlrl")
 
 
 def test_unknown_reasoner_refused():
     """An unknown reasoner name is a ReasoningError naming the choices."""
     with pytest.raises(ReasoningError, match="use one of: owlrl, reasonable"):
-        reason.compute_closure(small("ex:a ex:b ex:c ."), reasoner="pellet")
+        engines.compute_closure(small("ex:a ex:b ex:c ."), reasoner="pellet")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -502,16 +503,14 @@ def test_shipped_closure_is_fresh(fresh_owlrl, reasoned):
 def test_reasonable_equals_owlrl_on_shipped_data(fresh_owlrl):
     """`reasonable` + generated prp-spo2 and scm rules gives exactly owlrl's filtered closure, so it is the
     default reasoner (REASONABLE_EQUALS_OWLRL); without the completion rules it would miss inferences."""
-    from sco_kg.load import load
-
-    ds = load(inferred=False)
-    tiers = reason.compute_tiers(ds, reasoner="reasonable")
+    ds = sco_kg.load(Source(inferred=False))
+    fast = tiers.compute_tiers(ds, reasoner="reasonable")
     for name, ref in fresh_owlrl.graphs.items():
-        only_owlrl, only_fast = ref - tiers.graphs[name], tiers.graphs[name] - ref
+        only_owlrl, only_fast = ref - fast.graphs[name], fast.graphs[name] - ref
         assert (name, only_owlrl, only_fast) == (name, frozenset(), frozenset())
     fast = tiers.full
-    assert reason.REASONABLE_EQUALS_OWLRL
-    assert reason.default_reasoner() == "reasonable"
+    assert engines.REASONABLE_EQUALS_OWLRL
+    assert engines.default_reasoner() == "reasonable"
     chains = [t for t in fast.inferred if str(t[1]) in (SCO + "isSignatoryOf", SCO + "foundingMemberOf")]
     assert len(chains) >= 12  # prp-spo2 conclusions that reasonable alone does not derive
 
@@ -519,6 +518,6 @@ def test_reasonable_equals_owlrl_on_shipped_data(fresh_owlrl):
 def test_reasonable_lacks_chains_without_completion(monkeypatch):
     """Without the SPARQL completion rules, `reasonable` 0.4.4 misses prp-spo2 (why the rules exist)."""
     g = small("ex:p owl:propertyChainAxiom ( ex:a ex:b ) . ex:x ex:a ex:y . ex:y ex:b ex:z .")
-    monkeypatch.setattr(reason, "completion_rules", lambda graph: {})
-    result = reason.compute_closure(g, reasoner="reasonable")
+    monkeypatch.setattr(engines, "completion_rules", lambda graph: {})
+    result = engines.compute_closure(g, reasoner="reasonable")
     assert (URIRef(EX + "x"), URIRef(EX + "p"), URIRef(EX + "z")) not in result.inferred

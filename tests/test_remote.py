@@ -22,9 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from sco_kg import catalog, export, iri, query, remote
+import sco_kg
+from sco_kg import export, remote
 from sco_kg.cli import main
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
 from sco_kg.errors import QueryRejected, RemoteError
+from sco_kg.rdf import iri
+from sco_kg.sparql import catalog
+from sco_kg.sparql.params import bind_params
 from tests.conftest import TEST_DATA, free_port
 
 pytestmark = pytest.mark.network_loopback
@@ -140,7 +146,7 @@ def test_push_writes_every_graph_and_counts_match(pushed, store_server, record_p
     print(f"push: {pushed.triples} triples, {len(expected)} graphs, {pushed.seconds:.3f} s")
 
 
-def _normalise(result: query.Result) -> tuple:
+def _normalise(result: Result) -> tuple:
     """Return vars and rows with blank-node labels blanked (they differ between stores), as a bag or list."""
 
     def cell(t):
@@ -163,11 +169,11 @@ def _federated_text(standin: OxigraphServer) -> str:
 def test_every_canned_query_gives_the_same_rows_remotely(name, pushed, store_server, wikidata_standin):
     """Each canned query run on the Oxigraph server (through SPARQLWrapper) equals the local result."""
     q = catalog.get(name)
-    bindings = query.bind_params(q, {})
+    bindings = bind_params(q, {})
     text, allow = q.text, ()
     if name == FEDERATED:
         text, allow = _federated_text(wikidata_standin), ("127.0.0.1",)
-    local = query.run_sparql(text, bindings=bindings, limits=query.Limits(allow_service=allow))
+    local = sco_kg.run(text, None, Limits(allow_service=allow), bindings=bindings)
     there = remote.run_sparql(store_server.endpoint, text, bindings=bindings, allow_service=allow)
     assert there.engine == "remote" and there.ordered == local.ordered
     assert _normalise(there) == _normalise(local)
@@ -184,8 +190,8 @@ def test_catalogue_has_the_federated_query():
 def test_federated_query_joins_local_graph_with_standin(pushed, store_server, wikidata_standin):
     """Local and remote runs join the six member states with the stand-in's ISO codes on their Q-ids."""
     text = _federated_text(wikidata_standin)
-    bindings = query.bind_params(catalog.get(FEDERATED), {})
-    local = query.run_sparql(text, bindings=bindings, limits=query.Limits(allow_service=("127.0.0.1",)))
+    bindings = bind_params(catalog.get(FEDERATED), {})
+    local = sco_kg.run(text, None, Limits(allow_service=("127.0.0.1",)), bindings=bindings)
     rows = {(r["state"].value, r["iso3"].value) for r in local.bindings}
     assert rows == {
         (iri.ID + "state/kazakhstan", "KAZ"),
@@ -203,9 +209,9 @@ def test_federation_is_off_unless_the_user_opts_in(capsys):
     """Without --allow-service the SERVICE clause is refused before anything is sent (exit 2)."""
     q = catalog.get(FEDERATED)
     with pytest.raises(QueryRejected, match=r"query\.wikidata\.org"):
-        query.run_sparql(q.text, bindings=query.bind_params(q, {}))
+        sco_kg.run(q.text, bindings=bind_params(q, {}))
     with pytest.raises(QueryRejected):
-        remote.run_sparql("http://127.0.0.1:9/query", q.text, bindings=query.bind_params(q, {}))
+        remote.run_sparql("http://127.0.0.1:9/query", q.text, bindings=bind_params(q, {}))
     assert main(["query", FEDERATED]) == 2
     err = capsys.readouterr().err
     assert "--allow-service" in err and "Traceback" not in err
@@ -238,7 +244,7 @@ def test_construct_runs_remotely(pushed, store_server):
     """A CONSTRUCT comes back as triples (N-Triples negotiated), equal to the local ones."""
     text = "CONSTRUCT WHERE { <https://w3id.org/sco-kg/id/state/china> ?p ?o }"
     there = remote.run_sparql(store_server.endpoint, text)
-    local = query.run_sparql(text)
+    local = sco_kg.run(text)
     assert there.form == "CONSTRUCT" and len(there.triples) > 5
     assert sorted(there.triples) == sorted(local.triples)
 
@@ -420,7 +426,7 @@ def test_gives_up_after_the_retries(fake):
 
 def test_user_agent_method_and_accept(fake):
     """Requests name the project and version, are POSTed, and ask for SPARQL JSON results."""
-    from sco_kg import __version__
+    from sco_kg.version import __version__
 
     srv = fake(JSON_OK)
     remote.run_sparql(srv.endpoint, SELECT, **FAST)

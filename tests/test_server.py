@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pyoxigraph as ox
 import pytest
 
-from sco_kg import iri
+from sco_kg.rdf import iri
 from sco_kg.server import (
     ServerConfig,
     create_app,
@@ -31,6 +31,10 @@ from sco_kg.server import (
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
 
+import sco_kg
+from sco_kg.dataset import Source
+from sco_kg.sparql import catalog
+
 KZ = iri.ID + "state/kazakhstan"
 STATES = {iri.ID + f"state/{s}" for s in ("kazakhstan", "china", "kyrgyzstan", "russia", "tajikistan", "uzbekistan")}
 SIGNATORIES = (
@@ -43,9 +47,8 @@ SR = "{http://www.w3.org/2005/sparql-results#}"
 @pytest.fixture(scope="session")
 def server_store() -> ox.Store:
     """The dataset the server serves: asserted + inferred, from the shipped closure."""
-    from sco_kg import store
 
-    return store.open_store(inferred=True)
+    return sco_kg.open_store(Source(inferred=True))
 
 
 @pytest.fixture(scope="module")
@@ -559,7 +562,7 @@ def test_request_log_and_quiet(server_store: ox.Store, capsys: pytest.CaptureFix
 
 
 def test_queries_catalogue_json_and_html(client: TestClient) -> None:
-    from sco_kg import catalog
+    pass
 
     names = [q.name for q in catalog.all_queries()]
     assert names
@@ -625,7 +628,7 @@ def test_sparql_remote_dataset_clause_refused(client: TestClient) -> None:
 
 def test_serve_without_the_server_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from sco_kg.cli import main
-    from sco_kg.commands import serve
+    from sco_kg.cli.commands import serve
 
     monkeypatch.setattr(serve, "missing_server_modules", lambda: ["starlette"])
     assert main(["serve"]) == 1

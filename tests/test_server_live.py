@@ -15,7 +15,9 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 
-from sco_kg import iri
+import sco_kg
+from sco_kg.dataset import Source
+from sco_kg.rdf import iri
 from sco_kg.server import execute_query
 from tests.conftest import serve_subprocess
 
@@ -45,9 +47,8 @@ def live() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def local() -> ox.Store:
     """The same dataset in process."""
-    from sco_kg import store
 
-    return store.open_store(inferred=True)
+    return sco_kg.open_store(Source(inferred=True))
 
 
 def _wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper.SPARQLWrapper:

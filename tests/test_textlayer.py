@@ -7,7 +7,8 @@ import filecmp
 import pytest
 from rdflib import Dataset, Namespace, URIRef
 
-from sco_kg import iri, paths, textlayer
+from sco_kg import paths, textlayer
+from sco_kg.rdf import iri
 
 NIF = Namespace(iri.PREFIXES["nif"])
 

@@ -14,9 +14,10 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from sco_kg import iri, paths, validate
+from sco_kg import paths, validate
 from sco_kg.cli import main
 from sco_kg.errors import DataFileError, UsageError
+from sco_kg.rdf import iri
 
 NIF = iri.PREFIXES["nif"]
 PROV = iri.PREFIXES["prov"]

@@ -14,9 +14,13 @@ import pytest
 from conftest import TEST_DATA
 from rdflib import Literal, URIRef
 
-from sco_kg import iri, load, paths, store
+import sco_kg
+from sco_kg import dataset, paths
 from sco_kg.cli import main
+from sco_kg.dataset import Source, store_summary
 from sco_kg.errors import DataFileError
+from sco_kg.rdf import iri
+from sco_kg.reasoning import materialize as closure
 
 LATER = TEST_DATA / "later-members.ttl"
 SNAPSHOT = TEST_DATA / "wikidata-snapshot.ttl"
@@ -32,14 +36,13 @@ RDF_TYPE = URIRef(iri.PREFIXES["rdf"] + "type")
 def cache(tmp_path_factory) -> Iterator[Path]:
     """Closures of data + user files go to one cache under tmp (never into data/), shared by this module so
     the closure of the union is computed once."""
-    from sco_kg import query
 
     target = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCO_KG_CACHE", str(target))
-        query.clear_cache()
+        dataset.clear_cache()
         yield target
-    query.clear_cache()
+    dataset.clear_cache()
 
 
 def _shipped_state() -> dict[str, str]:
@@ -49,7 +52,7 @@ def _shipped_state() -> dict[str, str]:
 
 
 def test_user_file_lands_in_its_own_named_graph():
-    ds = load(inferred=False, with_files=[LATER])
+    ds = sco_kg.load(Source(inferred=False, with_files=[LATER]))
     user = ds.graph(USER_GRAPH)
     assert (INDIA, RDF_TYPE, URIRef(iri.ONTOLOGY + "State")) in user
     assert len(user) == 18
@@ -58,7 +61,7 @@ def test_user_file_lands_in_its_own_named_graph():
 
 
 def test_user_file_in_the_fast_store_and_repeatable_with():
-    st = store.open_store(inferred=False, with_files=[LATER, SNAPSHOT])
+    st = sco_kg.open_store(Source(inferred=False, with_files=[LATER, SNAPSHOT]))
     counts = {
         r["g"].value: int(r["n"].value)  # type: ignore[index]
         for r in st.query(
@@ -73,9 +76,9 @@ def test_user_file_in_the_fast_store_and_repeatable_with():
 def test_inference_runs_over_the_union(cache):
     """India's org:Membership in the user's file becomes sco:memberOf (chain axiom), in scog:inferred-user:
     scog:inferred stays what the declaration alone entails."""
-    plain = load(inferred=True)
+    plain = sco_kg.load(Source(inferred=True))
     assert (INDIA, MEMBER_OF, SCO_ORG) not in plain
-    ds = load(inferred=True, with_files=[LATER])
+    ds = sco_kg.load(Source(inferred=True, with_files=[LATER]))
     inferred = ds.graph(URIRef(iri.GRAPH_INFERRED_USER))
     assert (INDIA, MEMBER_OF, SCO_ORG) in inferred and (PAKISTAN, MEMBER_OF, SCO_ORG) in inferred
     assert set(ds.graph(URIRef(iri.GRAPH_INFERRED))) == set(plain.graph(URIRef(iri.GRAPH_INFERRED)))
@@ -85,9 +88,9 @@ def test_inference_runs_over_the_union(cache):
 
 @pytest.mark.slow
 def test_canned_query_joins_user_members_with_the_declaration(cache):
-    from sco_kg import query
+    pass
 
-    result = query.run("sco-members", {"lang": "en"}, with_files=[LATER])
+    result = sco_kg.query("sco-members", {"lang": "en"}, Source(with_files=[LATER]))
     rows = {(r["label"].toPython(), r["founding"].toPython()) for r in result.to_rdflib()}
     assert rows == {
         ("Kazakhstan", True),
@@ -100,7 +103,7 @@ def test_canned_query_joins_user_members_with_the_declaration(cache):
         ("Pakistan", False),
     }
     # without the user's file: the six founding members only
-    assert len(query.run("sco-members", {"lang": "en"}).rows) == 6
+    assert len(sco_kg.query("sco-members", {"lang": "en"}).rows) == 6
 
 
 @pytest.mark.slow
@@ -119,7 +122,7 @@ def test_shipped_data_is_never_modified(cache, tmp_path):
     before = _shipped_state()
     user = tmp_path / "later-members.ttl"
     user.write_bytes(LATER.read_bytes())
-    load(inferred=True, with_files=[user])
+    sco_kg.load(Source(inferred=True, with_files=[user]))
     assert main(["query", "sco-members", "--with", str(user), "--format", "csv"]) == 0
     assert main(["stats", "--with", str(user)]) == 0
     assert _shipped_state() == before
@@ -135,9 +138,9 @@ def test_parse_error_names_file_line_and_reason(tmp_path, reader):
     bad.write_text(BAD_TURTLE, encoding="utf-8")
     with pytest.raises(DataFileError) as err:
         if reader == "load":
-            load(inferred=False, with_files=[bad])
+            sco_kg.load(Source(inferred=False, with_files=[bad]))
         else:
-            store.open_store(inferred=False, with_files=[bad])
+            sco_kg.open_store(Source(inferred=False, with_files=[bad]))
     msg = str(err.value)
     assert msg.startswith(f"{bad}: ") and "line 3" in msg and "malformed RDF" in msg
 
@@ -172,11 +175,11 @@ def test_with_format_names_the_format_when_the_extension_does_not(tmp_path, cach
     for argv in (["stats"], ["stats", "--no-inference"], ["sparql", "ASK { ?s ?p ?o }", "--no-inference"]):
         assert main([*argv, "--with", str(odd), "--with-format", "turtle"]) == 0, argv
         assert "Traceback" not in capsys.readouterr().err
-    ds = load(inferred=False, with_files=[odd], with_format="ttl")
+    ds = sco_kg.load(Source(inferred=False, with_files=[odd], with_format="ttl"))
     user = ds.graph(URIRef(iri.GRAPH_USER + "members.data"))
     assert (INDIA, RDF_TYPE, URIRef(iri.ONTOLOGY + "State")) in user
-    st = store.open_store(inferred=False, with_files=[odd], with_format="TTL")
-    assert store.summary(st).graphs[iri.GRAPH_USER + "members.data"] == len(user)
+    st = sco_kg.open_store(Source(inferred=False, with_files=[odd], with_format="TTL"))
+    assert store_summary(st).graphs[iri.GRAPH_USER + "members.data"] == len(user)
 
 
 def test_wrong_with_format_is_a_one_line_parse_error_naming_the_file(tmp_path, capsys):
@@ -192,14 +195,13 @@ def test_wrong_with_format_is_a_one_line_parse_error_naming_the_file(tmp_path, c
 
 
 def test_user_labels_are_kept_as_given():
-    ds = load(inferred=False, with_files=[LATER])
+    ds = sco_kg.load(Source(inferred=False, with_files=[LATER]))
     assert ds.graph(USER_GRAPH).value(INDIA, URIRef(iri.PREFIXES["rdfs"] + "label")) == Literal("India", lang="en")
 
 
 def test_reason_with_format_fills_the_cache_entry_the_read_path_uses(tmp_path, cache, capsys):
     """`sco-kg reason --with FILE --with-format ttl` writes the cache entry that a later read with the same
     format (however spelled) loads; the user's inferences are in scog:inferred-user."""
-    from sco_kg import closure
 
     odd = tmp_path / "more-members.data"
     odd.write_bytes(LATER.read_bytes())

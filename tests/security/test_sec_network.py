@@ -12,8 +12,12 @@ import _helpers
 import pytest
 from _helpers import HitServer, isolated_env, one_line_error, run_cli, run_python
 
-from sco_kg import load, query
+import sco_kg
+from sco_kg.dataset import Source
+from sco_kg.engine.limits import Limits
 from sco_kg.errors import DataFileError, QueryRejected
+from sco_kg.io import inputs
+from sco_kg.io.inputs import guard_input
 
 pytestmark = pytest.mark.network_loopback
 hit_server = _helpers.hit_server  # the fixture
@@ -35,7 +39,7 @@ def _service_queries(server: HitServer) -> dict[str, str]:
 def test_t1_service_ssrf_api(hit_server: HitServer, kind: str, engine: str) -> None:
     text = _service_queries(hit_server)[kind]
     with pytest.raises(QueryRejected, match="SERVICE"):
-        query.run_sparql(text, engine=engine, inferred=False)  # type: ignore[arg-type]
+        sco_kg.run(text, Source(inferred=False), engine=engine)  # type: ignore[arg-type]
     assert hit_server.hits == []
 
 
@@ -50,10 +54,10 @@ def test_t1_service_ssrf_cli(hit_server: HitServer, tmp_path: Path) -> None:
 def test_t1_service_ssrf_http(hit_server: HitServer) -> None:
     from starlette.testclient import TestClient
 
-    from sco_kg import store
+    pass
     from sco_kg.server import ServerConfig, create_app
 
-    with TestClient(create_app(store.open_store(inferred=False), ServerConfig(quiet=True))) as client:
+    with TestClient(create_app(sco_kg.open_store(Source(inferred=False)), ServerConfig(quiet=True))) as client:
         for kind, text in _service_queries(hit_server).items():
             got = client.get("/sparql", params={"query": text})
             assert got.status_code == 400, (kind, got.text)
@@ -67,9 +71,9 @@ def test_t1_service_ssrf_http(hit_server: HitServer) -> None:
 def test_t1_service_allowed_host_is_opt_in(hit_server: HitServer) -> None:
     """Only the hosts on --allow-service pass the policy; another loopback port stays refused."""
     text = _service_queries(hit_server)["iri"]
-    limits = query.Limits(allow_service=("example.org",))
+    limits = Limits(allow_service=("example.org",))
     with pytest.raises(QueryRejected):
-        query.run_sparql(text, inferred=False, limits=limits)
+        sco_kg.run(text, Source(inferred=False), limits)
     assert hit_server.hits == []
 
 
@@ -78,14 +82,14 @@ def test_t1_service_allowed_host_is_opt_in(hit_server: HitServer) -> None:
 def test_t2_from_remote_graph_refused(hit_server: HitServer, clause: str, engine: str) -> None:
     text = f"SELECT * {clause} <{hit_server.url('/a.nt')}> WHERE {{ ?s ?p ?o }}"
     with pytest.raises(QueryRejected, match="dataset clause"):
-        query.run_sparql(text, engine=engine, inferred=False)  # type: ignore[arg-type]
+        sco_kg.run(text, Source(inferred=False), engine=engine)  # type: ignore[arg-type]
     assert hit_server.hits == []
 
 
 def test_t2_load_refused_even_with_allow_update(hit_server: HitServer, tmp_path: Path) -> None:
     text = f"LOAD <{hit_server.url('/a.nt')}>"
     with pytest.raises(QueryRejected, match="LOAD"):
-        query.run_sparql(text, inferred=False, allow_update=True)
+        sco_kg.run(text, Source(inferred=False), allow_update=True)
     proc = run_cli("sparql", "--no-inference", "--allow-update", text, cwd=tmp_path)
     assert proc.returncode == 2
     assert "LOAD is refused" in one_line_error(proc)
@@ -147,7 +151,7 @@ def test_t3_audit_hook_blocks_every_path(hit_server: HitServer, tmp_path: Path) 
     secret = tmp_path / "secret" / "hostname"
     secret.parent.mkdir()
     secret.write_text('{"@context": {"p": "http://example.org/stolen"}}')
-    inside = Path(load.__file__).resolve().parent.parent / "data" / "README.md"
+    inside = Path(inputs.__file__).resolve().parents[2] / "data" / "README.md"
     code = _PROBES.format(
         url=hit_server.url(""),
         port=hit_server.port,
@@ -177,7 +181,7 @@ def test_t3_cli_main_runs_commands_in_the_sandbox(tmp_path: Path) -> None:
     outside.write_text("secret")
     code = f"""
 import sys
-import sco_kg.commands.stats as stats
+import sco_kg.cli.commands.stats as stats
 from sco_kg import cli, sandbox
 stats.run = lambda args: print(open({str(outside)!r}).read())
 rc = cli.main(["stats"])
@@ -240,10 +244,10 @@ print("after", open({str(outside)!r}).read())
 
 
 def test_t3_create_app_installs_the_sandbox() -> None:
-    from sco_kg import sandbox, store
+    from sco_kg import sandbox
     from sco_kg.server import ServerConfig, create_app
 
-    app = create_app(store.open_store(inferred=False), ServerConfig(quiet=True))
+    app = create_app(sco_kg.open_store(Source(inferred=False)), ServerConfig(quiet=True))
     assert any(m.cls is sandbox.SandboxMiddleware for m in app.user_middleware)
 
 
@@ -272,9 +276,9 @@ def test_t4_jsonld_scoped_context_and_import_refused(hit_server: HitServer, tmp_
     for context, words in ((scoped, "refusing JSON-LD context"), (imported, "@import")):
         path = _jsonld(tmp_path, context)
         with pytest.raises(DataFileError, match=words):
-            load.guard_input(path, "json-ld")
+            guard_input(path, "json-ld")
         with pytest.raises(DataFileError):
-            query.run_sparql("ASK {}", inferred=False, with_files=[path])
+            sco_kg.run("ASK {}", Source(inferred=False, with_files=[path]))
         from sco_kg import export
 
         with pytest.raises(DataFileError):

@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 from _helpers import one_line_error, run_cli
 
-from sco_kg import catalog, paths, query
+import sco_kg
+from sco_kg import paths
+from sco_kg.dataset import Source
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
 from sco_kg.errors import UsageError
+from sco_kg.sparql import catalog
+from sco_kg.sparql.params import bind_params, bind_values
 
 # ------------------------------------------------------------------------------------------- T6: injection
 
@@ -45,7 +51,7 @@ TYPED_PARAMS = [
 ]
 
 
-def _rows(result: query.Result) -> list[tuple[str, ...]]:
+def _rows(result: Result) -> list[tuple[str, ...]]:
     return sorted(tuple(t.n3() if t is not None else "" for t in row) for row in result.rows)
 
 
@@ -62,10 +68,10 @@ def test_t6_injection_string_parameters(name: str, param: str) -> None:
     q = catalog.get(name)
     for payload in PAYLOADS:
         params = {param: payload}
-        ox = query.run(name, params, engine="oxigraph", inferred=False)
-        rd = query.run(name, params, engine="rdflib", inferred=False)
+        ox = sco_kg.query(name, params, Source(inferred=False), engine="oxigraph")
+        rd = sco_kg.query(name, params, Source(inferred=False), engine="rdflib")
         assert _rows(ox) == _rows(rd), payload
-        bound = query.bind_values(q.text, query.bind_params(q, params))
+        bound = bind_values(q.text, bind_params(q, params))
         tree = parseQuery(bound)
         text = str(tree)
         assert text.count("InlineData") == 1
@@ -80,7 +86,7 @@ def test_t6_injection_typed_parameters_refused(name: str, param: str, type_: str
     q = catalog.get(name)
     for payload in PAYLOADS[:8]:
         with pytest.raises(UsageError, match=param):
-            query.bind_params(q, {param: payload})
+            bind_params(q, {param: payload})
 
 
 def test_t6_injection_cli_param(tmp_path: Path) -> None:
@@ -99,9 +105,8 @@ def test_t6_injection_cli_param(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def server_store():  # type: ignore[no-untyped-def]
     """The asserted dataset in a pyoxigraph store (no closure needed for these checks)."""
-    from sco_kg import store
 
-    return store.open_store(inferred=False)
+    return sco_kg.open_store(Source(inferred=False))
 
 
 def _client(server_store, **config):  # type: ignore[no-untyped-def]
@@ -156,11 +161,9 @@ def test_t7_cli_timeout_exits_non_zero(tmp_path: Path) -> None:
 def test_t7_api_timeout_process_isolation_kills_worker() -> None:
     from sco_kg.errors import QueryTimeout
 
-    limits = query.Limits(timeout=0.5, max_rows=None, isolation="process")
+    limits = Limits(timeout=0.5, max_rows=None, isolation="process")
     with pytest.raises(QueryTimeout):
-        query.run_sparql(
-            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", inferred=False, limits=limits
-        )
+        sco_kg.run("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", Source(inferred=False), limits)
 
 
 # ------------------------------------------------------------------------------------------- T10: row cap
@@ -182,8 +185,7 @@ def test_t10_cli_row_cap(tmp_path: Path) -> None:
     proc = run_cli("sparql", "--no-inference", "--max-rows", "10", "SELECT * WHERE { ?s ?p ?o }", cwd=tmp_path)
     assert proc.returncode == 1
     assert "more than 10 rows" in one_line_error(proc)
-    res = query.run_sparql("SELECT * WHERE { ?s ?p ?o }", inferred=False,
-                           limits=query.Limits(max_rows=10, truncate=True))  # fmt: skip
+    res = sco_kg.run("SELECT * WHERE { ?s ?p ?o }", Source(inferred=False), Limits(max_rows=10, truncate=True))
     assert len(res.rows) == 10 and res.truncated
 
 
@@ -224,7 +226,7 @@ def test_t12_update_refused_over_http(client) -> None:  # type: ignore[no-untype
 
 
 def test_t12_update_refused_on_cli_and_copy_only_with_allow_update(tmp_path: Path) -> None:
-    from sco_kg.closure import sha256_file
+    from sco_kg.reasoning.materialize import sha256_file
 
     files = {p: sha256_file(p) for p in [*paths.ontology_files(), *paths.data_files()]}
     insert = "INSERT DATA { <http://example.org/x> <http://example.org/p> 1 }"
@@ -235,7 +237,7 @@ def test_t12_update_refused_on_cli_and_copy_only_with_allow_update(tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     assert "nothing was written to disk" in proc.stderr
     assert {p: sha256_file(p) for p in files} == files
-    res = query.run_sparql("ASK { <http://example.org/x> ?p ?o }", inferred=False)
+    res = sco_kg.run("ASK { <http://example.org/x> ?p ?o }", Source(inferred=False))
     assert res.boolean is False
 
 

@@ -1,0 +1,128 @@
+"""Options and output shared by ``sco-kg query`` and ``sco-kg sparql`` (stdlib only at import time)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from sco_kg.cli.commands._common import add_lang_option, add_read_options, graphs_used, source_of
+
+if TYPE_CHECKING:
+    from sco_kg.engine.limits import Limits
+    from sco_kg.engine.results import Result
+    from sco_kg.rdf.term import Term
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
+DEFAULT_TIMEOUT = 30.0  # = sco_kg.engine.limits.DEFAULT_TIMEOUT (not imported: --help stays cheap)
+DEFAULT_MAX_ROWS = 100_000
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--format``, the read options, ``--lang``, ``--engine``, ``--timeout`` and ``--max-rows``."""
+    p.add_argument("--format", "-o", metavar="FORMAT", default="table",
+                   choices=RESULT_FORMATS + GRAPH_FORMATS,
+                   help="table (default; labels instead of IRIs), csv, tsv, json, xml (W3C SPARQL results), "
+                   "md; for CONSTRUCT/DESCRIBE: turtle (default), nt, jsonld, trig")  # fmt: skip
+    add_read_options(p)
+    add_lang_option(p)
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
+                   help="SPARQL engine (default: oxigraph, fast; rdflib for comparison)")  # fmt: skip
+    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"stop the query after S seconds (default: {DEFAULT_TIMEOUT:g})")  # fmt: skip
+    p.add_argument("--max-rows", type=_non_negative_int, default=DEFAULT_MAX_ROWS, metavar="N",
+                   help=f"fail when the result has more than N rows (default: {DEFAULT_MAX_ROWS})")  # fmt: skip
+
+
+def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result]) -> int:
+    """Run ``execute(limits)`` (returns a Result), print it in ``args.format``; return the exit code."""
+    from sco_kg.engine.labels import labels
+    from sco_kg.engine.limits import Limits
+    from sco_kg.errors import UsageError
+
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows)
+    endpoint = getattr(args, "endpoint", None)
+    context = getattr(args, "context", True)
+    if endpoint and (
+        args.with_files or args.store_dir or not args.inferred or not context or args.engine != "oxigraph"
+    ):
+        raise UsageError(
+            "--endpoint queries the remote dataset: it cannot be combined with --with, --store, "
+            "--no-inference, --no-context or --engine"
+        )
+    result = execute(limits)
+    fmt = args.format
+    if result.form == "UPDATE":
+        print("update applied to an in-memory copy of the dataset; nothing was written to disk", file=sys.stderr)
+        return 0
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        if fmt == "table":
+            fmt = "turtle"
+        if fmt not in GRAPH_FORMATS:
+            raise UsageError(
+                f"--format {fmt} is for SELECT/ASK results; a {result.form} gives a graph "
+                f"(use {', '.join(GRAPH_FORMATS)})"
+            )
+        sys.stdout.buffer.write(result.serialize(fmt))
+        sys.stdout.flush()
+        return 0
+    if fmt in GRAPH_FORMATS:
+        raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE results (use {', '.join(RESULT_FORMATS)})")
+    if fmt in ("table", "md"):
+        terms = [t for row in result.rows for t in row if t is not None]
+        runner = None
+        if endpoint:
+            from sco_kg import remote
+
+            def runner(text: str) -> Result:
+                return remote.run_sparql(endpoint, text, timeout=args.timeout)
+
+        from sco_kg.cli.render import render
+
+        names = labels(terms, args.lang, source_of(args), engine=args.engine, runner=runner)
+        print(render(result, fmt, names))
+        # The default views say which graphs they used (issue 7); CSV/TSV/JSON/XML stay pure W3C results.
+        print()
+        print(f"graphs: the remote dataset at {endpoint}" if endpoint else graphs_used(args))
+        return 0
+    sys.stdout.buffer.write(result.serialize(fmt))
+    sys.stdout.flush()
+    return 0
+
+
+def run_remote(args: argparse.Namespace, text: str, bindings: Mapping[str, Term] | None, limits: Limits) -> Result:
+    """Return the result of ``text`` on ``args.endpoint`` with the CLI's limits (timeout, row cap, --allow-service)."""
+    from sco_kg import remote
+    from sco_kg.engine.limits import DEFAULT_TIMEOUT as TIMEOUT
+
+    return remote.run_sparql(
+        args.endpoint,
+        text,
+        bindings=bindings,
+        timeout=limits.timeout or TIMEOUT,
+        max_rows=limits.max_rows,
+        truncate=limits.truncate,
+        allow_service=tuple(getattr(args, "allow_service", ()) or ()),
+    )

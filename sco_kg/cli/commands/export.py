@@ -1,0 +1,142 @@
+"""``sco-kg export``: write the dataset, or a selection of its graphs, in an RDF format (stdlib imports only)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from sco_kg.cli.commands._common import add_with_options
+
+HELP = "export the graph as Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD"
+
+DESCRIPTION = """\
+Export the knowledge graph, or a selection of its named graphs, deterministically: the same data gives
+byte-identical output on every run (sorted statements, stable prefixes, content-derived blank-node labels).
+
+Named graphs: TriG (trig), N-Quads (nq) and JSON-LD (jsonld) keep them. Turtle (ttl), N-Triples (nt) and
+RDF/XML (xml) cannot carry named graphs, so they get the UNION of the selected graphs.
+
+JSON-LD is compacted with sco-kg's own context (embedded in the output; print it with --context), so no
+reader has to fetch anything. With -o the file is written atomically: an interrupted or failed export never
+leaves a truncated file and never replaces an existing one.
+
+examples:
+  sco-kg export                                   # Turtle of the asserted data and ontology, to stdout
+  sco-kg export --format trig --graph all -o sco-kg.trig
+  sco-kg export --format jsonld --frame entity -o entities.jsonld
+  sco-kg export --profile wikidata --format ttl    # Wikidata-shaped statements (p:/ps:/pq:/pr:)
+  sco-kg export --context > context.jsonld
+"""
+
+FORMAT_CHOICES = ("ttl", "jsonld", "nt", "nq", "trig", "xml")
+GRAPH_CHOICES = ("asserted", "inferred", "all", "ontology", "provenance")
+_EXTENSION_FORMATS = {
+    ".ttl": "ttl",
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+    ".nt": "nt",
+    ".nq": "nq",
+    ".trig": "trig",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``export``."""
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=FORMAT_CHOICES,
+        default=None,
+        help="ttl (default), jsonld, nt, nq, trig or xml; ttl/nt/xml write the union of the graphs, "
+        "trig/nq/jsonld keep the named graphs (default: from the -o extension, else ttl)",
+    )
+    p.add_argument(
+        "-g",
+        "--graph",
+        choices=GRAPH_CHOICES,
+        default="asserted",
+        help="which graphs: asserted (ontology + data + provenance + text, the default), inferred (only the "
+        "OWL 2 RL closure graphs scog:inferred*), all (asserted + inferred), ontology, provenance "
+        "(scog:provenance + scog:text)",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "--frame",
+        choices=("entity",),
+        help="JSON-LD only: one object per entity (union of the graphs, blank nodes nested), for web developers",
+    )
+    p.add_argument(
+        "--profile",
+        choices=("wikidata",),
+        help="wikidata: the facts that map onto Wikidata properties (P1891, P463, P1365/P1366, P276, P571, "
+        "P585, P580) in Wikidata's statement model, with only verified identifiers and a reference each",
+    )
+    p.add_argument("--context", action="store_true", help="print sco-kg's JSON-LD context and exit")
+    p.add_argument(
+        "--no-context",
+        dest="with_context",
+        action="store_false",
+        help="leave out the facts from outside the declaration (scog:context/*, scog:provenance-context, "
+        "scog:inferred-context)",
+    )
+    add_with_options(p)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt while exporting, so a killed export cleans up its temp file."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not in the main thread (e.g. called from a server worker)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export the selected graphs; return the exit code."""
+    from sco_kg import export
+    from sco_kg.errors import UsageError
+
+    if args.context:
+        sys.stdout.write(export.context_text())
+        return 0
+    fmt = args.format
+    if fmt is None and args.frame:
+        fmt = "jsonld"
+    if fmt is None:
+        fmt = _EXTENSION_FORMATS.get(args.output.suffix.lower(), "ttl") if args.output else "ttl"
+    if args.frame and fmt != "jsonld":
+        raise UsageError("--frame entity needs --format jsonld")
+    with _sigterm_as_interrupt():
+        data = export.export(
+            fmt=fmt,
+            selection=args.graph,
+            output=args.output,
+            with_files=args.with_files,
+            frame=args.frame,
+            profile=args.profile,
+            with_format=args.with_format,
+            context=args.with_context,
+        )
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        print(f"wrote {args.output} ({len(data)} bytes, {fmt})", file=sys.stderr)
+    return 0

@@ -1,0 +1,75 @@
+"""``sco-kg query NAME``: run a canned query with typed parameters and print the result."""
+
+from __future__ import annotations
+
+import argparse
+
+from sco_kg.cli.commands._common import source_of
+from sco_kg.cli.commands._query_common import add_run_options, run_and_print, run_remote
+
+HELP = "run a canned query by name (see 'sco-kg queries')"
+DESCRIPTION = """Run a canned query from queries/NAME.rq.
+
+examples:
+  sco-kg query signatories
+  sco-kg query signatories --lang zh
+  sco-kg query about-resource --param resource=state:uzbekistan --format csv
+  sco-kg query paragraph-assertions --param paragraph=13 --format json
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``query``."""
+    p.add_argument("name", metavar="NAME", help="the query name (file stem in queries/)")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter value (repeatable); see 'sco-kg queries' for each query's parameters")  # fmt: skip
+    p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
+                   help="let SERVICE call this host (repeatable; off by default; for federated queries)")  # fmt: skip
+    add_run_options(p)
+    p.add_argument("--endpoint", metavar="URL", default=None,
+                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """Return ``KEY=VALUE`` items as a dict.
+
+    Raises:
+        UsageError: an item without ``=``, an empty key, or a key given twice.
+    """
+    from sco_kg.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        if key in out:
+            raise UsageError(f"--param {key!r} given twice")
+        out[key] = value
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the canned query and print its result; return the exit code."""
+    from dataclasses import replace
+
+    from sco_kg.engine import run as engine
+    from sco_kg.engine.limits import Limits
+    from sco_kg.engine.results import Result
+    from sco_kg.sparql import catalog
+    from sco_kg.sparql.params import bind_params
+
+    q = catalog.get(args.name)
+    params = parse_params(args.param)
+    if "lang" in q.params and "lang" not in params:
+        params["lang"] = args.lang  # --lang also selects the language of a label-showing query
+    bindings = bind_params(q, params)
+
+    def execute(limits: Limits) -> Result:
+        limits = replace(limits, allow_service=tuple(args.allow_service))
+        if args.endpoint:
+            return run_remote(args, q.text, bindings, limits)
+        return engine.run(q.text, source_of(args), limits, engine=args.engine, bindings=bindings)
+
+    return run_and_print(args, execute)

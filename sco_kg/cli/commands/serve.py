@@ -1,0 +1,150 @@
+"""``sco-kg serve``: the linked-data server (SPARQL endpoint, resource pages, dumps) on a loopback port."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import socket
+import sys
+
+from sco_kg.cli.commands._common import add_read_options
+from sco_kg.errors import ScoKgError, UsageError
+
+HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
+DESCRIPTION = """Serve the knowledge graph over HTTP (Starlette + uvicorn; needs the 'server' extra).
+
+  /                     home page: counts, entry points, timeline, search
+  /sparql               SPARQL 1.1 Protocol endpoint (read-only; service description without a query)
+  /queries, /queries/N  the canned-query catalogue and its queries with ?param=value
+  /query                query page (canned queries or your own SPARQL, results as a table)
+  /id/..., /ontology/   every IRI under https://w3id.org/sco-kg/ with content negotiation
+  /text                 the full text, each sentence with the statements it backs
+  /.well-known/void     VoID + DCAT dataset description; /dumps/sco-kg.{ttl,jsonld,nq,nt,trig,rdf}
+
+example:
+  sco-kg serve --port 8000
+  curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/state/kazakhstan
+"""
+SERVER_MODULES = ("starlette", "uvicorn", "jinja2")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {text!r}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``serve``."""
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (default: 8000; 0 picks a free one)")
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="public URL that https://w3id.org/sco-kg/ maps onto (default: the URL of each request)",
+    )
+    p.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
+    p.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=10.0,
+        metavar="S",
+        help="wall-clock limit of one query in seconds (default: 10)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=_positive_int,
+        default=10_000,
+        metavar="N",
+        help="rows (or triples) a query may return; more are cut and flagged (default: 10000)",
+    )
+    add_read_options(p)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Return a listening socket on ``host:port``, or raise a one-line error (port in use, bad address)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ScoKgError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ScoKgError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def missing_server_modules() -> list[str]:
+    """Return the modules of the 'server' extra that are not installed."""
+    return [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the server and block until interrupted; return the exit code."""
+    missing = missing_server_modules()
+    if missing:
+        raise ScoKgError(
+            f"the server needs the 'server' extra (missing: {', '.join(missing)}): pip install 'sco-kg[server]'"
+        )
+    base = args.base_url
+    if base is not None and not base.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must be an http(s) URL, got {base!r}")
+    if args.with_format is not None:
+        if not args.with_files:
+            raise UsageError("--with-format names the format of the --with files: give --with FILE too")
+        from sco_kg.io.inputs import format_extension
+
+        format_extension(args.with_format)  # an unknown format is a usage error before anything is loaded
+    import uvicorn
+
+    from sco_kg.cli.commands._common import source_of
+    from sco_kg.dataset import open_store
+    from sco_kg.server import ServerConfig, create_app
+
+    data = open_store(source_of(args))
+    config = ServerConfig(
+        base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred
+    )
+    app = create_app(data, config)
+    sock = _bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    if not args.quiet:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"sco-kg: serving http://{shown}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off")
+    )
+    with sock:
+        server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,131 @@
+"""The ``sco-kg`` command line: argv, printing, exit codes. Nothing imports this module.
+
+Exit codes: 0 success, 1 data/runtime error, 2 bad usage. Every error is one line on stderr, never a
+traceback (set ``SCO_KG_DEBUG=1`` to see one). Each subcommand lives in ``sco_kg/commands/<name>.py`` with
+``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; those modules import only the standard library at
+module level, so ``sco-kg --help`` and the fast read path stay cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from types import ModuleType
+from typing import NoReturn
+
+from sco_kg.errors import ScoKgError
+from sco_kg.version import __version__
+
+# Order shown in --help.
+COMMANDS = [
+    "stats",
+    "queries",
+    "query",
+    "sparql",
+    "export",
+    "reason",
+    "validate",
+    "push",
+    "enrich",
+    "serve",
+    "store",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _command_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"sco_kg.cli.commands.{name.replace('-', '_')}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"sco_kg.cli.commands.{name.replace('-', '_')}":
+            return None  # command not part of this build
+        raise
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with one subparser per available command (or only for command ``only``).
+
+    Building the subparser of every command imports every command module; when argv names a command, only that
+    one is imported, which keeps the start-up of the read path short.
+    """
+    parser = _Parser(
+        prog="sco-kg",
+        description="The 2001 Declaration of the Shanghai Cooperation Organization as a knowledge graph.",
+        epilog="Run 'sco-kg COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"sco-kg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in [only] if only else COMMANDS:
+        module = _command_module(name)
+        if module is None:
+            continue
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    if not getattr(args, "_module", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        from sco_kg import sandbox
+        from sco_kg.io.inputs import max_input_bytes, set_max_input_bytes
+
+        previous_limit = max_input_bytes()
+        set_max_input_bytes(getattr(args, "max_bytes", None))
+        try:
+            with sandbox.for_cli(vars(args)):  # defence in depth: no network or file access nobody asked for
+                return int(args._module.run(args) or 0)
+        finally:
+            # --max-bytes applies to this call only: main() runs in-process too (tests, notebooks).
+            set_max_input_bytes(previous_limit or 0)
+    except ScoKgError as exc:
+        print(f"sco-kg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sco-kg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); silence the flush error at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if os.environ.get("SCO_KG_DEBUG"):
+            raise
+        print(
+            f"sco-kg: internal error: {type(exc).__name__}: {exc} (set SCO_KG_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def entry() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

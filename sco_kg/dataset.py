@@ -1,0 +1,233 @@
+"""The dataset as users ask for it (layer 5).
+
+A :class:`Source` names what goes in: the shipped ontology and data, with or without the OWL 2 RL closure
+(``inferred``) and the outside facts (``context``), plus the user's own files (``with_files``, their format
+``with_format``), or an on-disk Oxigraph store built by ``sco-kg store build`` (``store_dir``).
+
+* :func:`load` returns it as an rdflib ``Dataset`` (the authoring path);
+* :func:`open_store` as a new pyoxigraph ``Store`` (the fast path), :func:`cached_store` as a shared one;
+* :func:`summary` as triples per graph and instances per class.
+
+The closure is never recomputed here when nothing changed: it comes from the materialised N-Quads that
+:mod:`sco_kg.reasoning.materialize` keeps fresh (the shipped artifact, or a checked cache entry).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sco_kg import paths
+from sco_kg.errors import UsageError
+from sco_kg.rdf import iri
+
+if TYPE_CHECKING:
+    import pyoxigraph
+    from rdflib import Dataset
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a dataset is made of; every function that reads the dataset takes one.
+
+    Attributes:
+        inferred: include the filtered OWL 2 RL closure (``scog:inferred``, ``scog:inferred-context`` and, with
+            ``with_files``, ``scog:inferred-user``).
+        context: keep the outside facts (``scog:context…``, ``scog:provenance-context``) and what they add to
+            the closure; ``False`` leaves the declaration (and the user's files) alone.
+        with_files: the user's RDF files, each merged into ``scog:user/<file name>``.
+        with_format: the format of ``with_files`` whose extension does not tell (``ttl``, ``nq``, …).
+        store_dir: an on-disk Oxigraph store built by ``sco-kg store build`` (it holds what it was built from,
+            so it cannot be combined with ``with_files``, ``inferred=False`` or ``context=False``).
+    """
+
+    inferred: bool = True
+    context: bool = True
+    with_files: tuple[Path, ...] = field(default_factory=tuple)
+    with_format: str | None = None
+    store_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "with_files", tuple(Path(p) for p in self.with_files))
+        if self.store_dir is not None:
+            object.__setattr__(self, "store_dir", Path(self.store_dir))
+
+    @classmethod
+    def of(cls, source: Source | None = None, **fields: Any) -> Source:
+        """Return ``source`` (or the default source) with ``fields`` replaced: ``Source.of(inferred=False)``."""
+        from dataclasses import replace
+
+        base = source if source is not None else cls()
+        return replace(base, **fields) if fields else base
+
+    def check_store_dir(self) -> None:
+        """Raise :class:`UsageError` when ``store_dir`` is combined with what a store cannot change."""
+        if self.store_dir is None:
+            return
+        for refused, given in (
+            ("--with FILE", bool(self.with_files)),
+            ("--no-inference", not self.inferred),
+            ("--no-context", not self.context),
+        ):
+            if given:
+                raise UsageError(
+                    f"{refused.split()[0]} cannot be combined with --store: a store holds what it was built "
+                    f"from (build one with 'sco-kg store build {self.store_dir} {refused}')"
+                )
+
+
+def add_closure(ds: Dataset, source: Source) -> None:
+    """Add the inferred graphs of ``source`` (from the materialised closure) to the rdflib dataset ``ds``.
+
+    With ``context=False`` ``scog:inferred-context`` is left out (and ``scog:inferred-user`` is computed
+    without outside facts).
+    """
+    from sco_kg.reasoning import materialize
+
+    path = materialize.materialized_path(
+        list(source.with_files), with_format=source.with_format, context=source.context
+    )
+    wanted = [g for g in iri.INFERRED_GRAPHS if source.context or not iri.is_context_graph(g)]
+    markers = tuple(f"<{g}> .\n" for g in wanted)
+    # Inferred triples never contain blank nodes (see reasoning.filter.trivial_reason), so the lines stand alone.
+    lines = [ln for ln in materialize.read_lines(path) if ln.endswith(markers)]
+    if lines:
+        ds.parse(data="".join(lines), format="nquads")
+
+
+def load(source: Source | None = None, **fields: Any) -> Dataset:
+    """Return the dataset as an rdflib ``Dataset`` whose default graph is the union of its named graphs.
+
+    ``source`` (or the keyword fields of :class:`Source`, e.g. ``load(inferred=False)``) says what goes in.
+    With inference on (the default) the closure's graphs are added from the materialised closure.
+    """
+    from sco_kg.io.rdflib_parse import read_dataset
+
+    src = Source.of(source, **fields)
+    if src.store_dir is not None:
+        raise UsageError("--store works with the oxigraph engine only")
+    ds = read_dataset(src.with_files, with_format=src.with_format, context=src.context)
+    if src.inferred:
+        add_closure(ds, src)
+    return ds
+
+
+def open_store(source: Source | None = None, **fields: Any) -> pyoxigraph.Store:
+    """Return a new pyoxigraph ``Store`` of the dataset (in memory, or the on-disk store ``store_dir`` read-only).
+
+    With inference on, the materialised dataset (asserted + inferred quads) is loaded in one bulk load;
+    otherwise the asserted files are parsed. ``context=False`` drops every graph of outside facts.
+    """
+    import pyoxigraph as ox
+
+    from sco_kg.io import ox_parse
+
+    src = Source.of(source, **fields)
+    if src.store_dir is not None:
+        src.check_store_dir()
+        return ox_parse.open_disk_store(src.store_dir)
+    if not src.inferred:
+        return ox_parse.read_store(src.with_files, with_format=src.with_format, context=src.context)
+    from sco_kg.reasoning import materialize
+
+    store = ox.Store()
+    nq = materialize.materialized_path(list(src.with_files), with_format=src.with_format, context=src.context)
+    ox_parse.load_file(store, nq, fmt="N_QUADS")
+    if not src.context:
+        ox_parse.drop_context(store)
+    return store
+
+
+# ---------------------------------------------------------------------------------------- shared copies
+
+_CACHE: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _inputs_key(kind: str, src: Source) -> tuple[Any, ...]:
+    files = [*paths.ontology_files(), *paths.data_files(), *src.with_files]
+    stamp = []
+    for p in files:
+        try:
+            st = p.stat()
+            stamp.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append((str(p), 0, 0))
+    return (kind, src, str(paths.resource_root()), tuple(stamp))
+
+
+def cached_store(source: Source | None = None) -> pyoxigraph.Store:
+    """Return a shared pyoxigraph store of ``source``, kept while its input files are unchanged (size, mtime)."""
+    src = source or Source()
+    key = _inputs_key("oxigraph", src)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = open_store(src)
+        return _CACHE[key]
+
+
+def cached_dataset(source: Source | None = None) -> Dataset:
+    """Return a shared rdflib ``Dataset`` of ``source``, kept like :func:`cached_store`."""
+    src = source or Source()
+    key = _inputs_key("rdflib", src)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = load(src)
+        return _CACHE[key]
+
+
+def clear_cache() -> None:
+    """Forget the shared stores and datasets."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Triples per named graph and instances per class of a dataset."""
+
+    graphs: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Return the number of quads in all graphs."""
+        return sum(self.graphs.values())
+
+
+def store_summary(store: pyoxigraph.Store) -> Summary:
+    """Return triples per graph (assertion graphs grouped) and instances per class (ontology graph excluded)."""
+    graphs: dict[str, int] = {}
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    for row in rows:  # type: ignore[union-attr]
+        g = row["g"].value
+        key = iri.GRAPH_ASSERTION + "*" if g.startswith(iri.GRAPH_ASSERTION) else g
+        graphs[key] = graphs.get(key, 0) + int(row["n"].value)
+    classes: dict[str, int] = {}
+    rows = store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } "
+        f"FILTER(?g != <{iri.GRAPH_ONTOLOGY}>) }} GROUP BY ?c"
+    )
+    for row in rows:  # type: ignore[union-attr]
+        classes[row["c"].value] = int(row["n"].value)
+    return Summary(graphs=dict(sorted(graphs.items())), classes=dict(sorted(classes.items())))
+
+
+def summary(source: Source | None = None, **fields: Any) -> Summary:
+    """Return the summary of the dataset (computed on a pyoxigraph store).
+
+    Assertion graphs are reported together as ``scog:assertion/*``; classes are counted over asserted plus
+    (with inference) inferred types, in the union of all graphs.
+    """
+    return store_summary(open_store(Source.of(source, **fields)))
+
+
+def with_files_of(values: Sequence[str | Path]) -> tuple[Path, ...]:
+    """Return the ``--with`` values as paths."""
+    return tuple(Path(v) for v in values)

@@ -1,0 +1,1 @@
+"""Maintainer scripts: golden files, generated documents. Imported by nobody in the package."""

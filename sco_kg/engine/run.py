@@ -1,0 +1,244 @@
+"""THE query boundary: every query (CLI, Python API, server, agents) runs through :func:`run`.
+
+1. The gate (:mod:`sco_kg.sparql.policy`) decides what the query may do before anything runs.
+2. The query runs on one of two engines, ``"oxigraph"`` (default; a pyoxigraph ``Store`` of the dataset, the
+   default graph the union of the named graphs) or ``"rdflib"`` (a ``Dataset(default_union=True)``), within its
+   :class:`~sco_kg.engine.limits.Limits`: a wall-clock deadline (:mod:`sco_kg.engine.timeouts`) and a row cap.
+3. The answer is a frozen :class:`~sco_kg.engine.results.Result`, serialised by one set of W3C writers.
+
+Canned queries (:func:`run_canned`) bind their typed parameters (:mod:`sco_kg.sparql.params`) first.
+rdflib is imported only by the rdflib engine; this module never writes files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Literal
+
+from sco_kg.dataset import Source, cached_dataset, cached_store
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
+from sco_kg.engine.timeouts import with_timeout
+from sco_kg.errors import QueryError, ScoKgError, UsageError
+from sco_kg.rdf.term import Term
+from sco_kg.sparql import policy
+from sco_kg.sparql.params import bind_params, bind_values
+
+Engine = Literal["oxigraph", "rdflib"]
+ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
+
+
+def _syntax_error(exc: BaseException) -> QueryError:
+    msg = " ".join(str(exc).split())
+    if "Prefix not found" in msg:  # pyoxigraph lists every character it would accept after an undeclared prefix
+        msg = re.sub(r"expected one of Prefix not found.*", "undeclared prefix (add a PREFIX line)", msg)
+    elif len(msg) > 240:
+        msg = msg[:240] + "…"
+    m = re.match(r"error at (\d+):(\d+): (.*)", msg)
+    if m:
+        return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}")
+    return QueryError(f"SPARQL syntax error: {msg}")
+
+
+def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int | None) -> tuple[Result, bool]:
+    import pyoxigraph as ox
+
+    if info.is_update:
+        try:
+            store.update(text)
+        except SyntaxError as exc:
+            raise _syntax_error(exc) from None
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"update failed: {' '.join(str(exc).split())}") from None
+        return Result("UPDATE"), False
+    try:
+        res = store.query(text, use_default_graph_as_union=True)
+        if isinstance(res, ox.QueryBoolean):
+            return Result("ASK", boolean=bool(res)), False
+        if isinstance(res, ox.QuerySolutions):
+            vars_ = tuple(v.value for v in res.variables)
+            rows: list[tuple[Term | None, ...]] = []
+            for sol in res:
+                if max_rows is not None and len(rows) >= max_rows:
+                    return Result("SELECT", vars_, tuple(rows)), True
+                rows.append(tuple(Term.from_ox(t) if t is not None else None for t in sol))
+            return Result("SELECT", vars_, tuple(rows)), False
+        triples: list[tuple[Term, Term, Term]] = []
+        for tr in res:
+            if max_rows is not None and len(triples) >= max_rows:
+                return Result(info.form, triples=tuple(triples)), True
+            triples.append((Term.from_ox(tr.subject), Term.from_ox(tr.predicate), Term.from_ox(tr.object)))
+        return Result(info.form, triples=tuple(triples)), False
+    except SyntaxError as exc:
+        raise _syntax_error(exc) from None
+    except (OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise QueryError(f"query failed: {' '.join(str(exc).split())}") from None
+
+
+def _eval_rdflib(
+    ds: Any, text: str, info: policy.QueryInfo, bindings: Mapping[str, Term], max_rows: int | None
+) -> tuple[Result, bool]:
+    from rdflib import Variable
+    from rdflib.plugins import sparql
+
+    sparql.SPARQL_LOAD_GRAPHS = False  # FROM <url> must never fetch (SECURITY.md T2)
+    init = {Variable(k): v.to_rdflib() for k, v in bindings.items()}
+    try:
+        if info.is_update:
+            ds.update(text, initBindings=init)
+            return Result("UPDATE", engine="rdflib"), False
+        res = ds.query(text, initBindings=init)
+        if res.type == "ASK":
+            return Result("ASK", boolean=bool(res.askAnswer), engine="rdflib"), False
+        if res.type == "SELECT":
+            vars_ = tuple(str(v) for v in res.vars or ())
+            rows: list[tuple[Term | None, ...]] = []
+            for sol in res:
+                if max_rows is not None and len(rows) >= max_rows:
+                    return Result("SELECT", vars_, tuple(rows), engine="rdflib"), True
+                rows.append(tuple(Term.from_rdflib(t) if t is not None else None for t in sol))
+            return Result("SELECT", vars_, tuple(rows), engine="rdflib"), False
+        triples: list[tuple[Term, Term, Term]] = []
+        for tr in res:
+            if max_rows is not None and len(triples) >= max_rows:
+                return Result(info.form, triples=tuple(triples), engine="rdflib"), True
+            s, p, o = tr
+            triples.append((Term.from_rdflib(s), Term.from_rdflib(p), Term.from_rdflib(o)))
+        return Result(info.form, triples=tuple(triples), engine="rdflib"), False
+    except ScoKgError:
+        raise
+    except Exception as exc:  # pyparsing's ParseException and rdflib's evaluation errors
+        lineno, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
+        if type(exc).__name__ == "ParseException" and lineno is not None:
+            why = getattr(exc, "msg", str(exc))
+            raise QueryError(f"SPARQL syntax error at line {lineno}, column {col}: {why}") from None
+        raise QueryError(f"query failed: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+
+def _copy_store(store: Any) -> Any:
+    import pyoxigraph as ox
+
+    copy = ox.Store()
+    copy.extend(store)
+    return copy
+
+
+def _copy_dataset(ds: Any) -> Any:
+    from rdflib import Dataset
+
+    copy = Dataset(default_union=True)
+    copy.addN((s, p, o, copy.graph(g.identifier)) for s, p, o, g in ds.quads((None, None, None, None)))
+    return copy
+
+
+def evaluate(
+    target: Any,
+    text: str,
+    info: policy.QueryInfo,
+    bindings: Mapping[str, Term] | None = None,
+    max_rows: int | None = None,
+) -> tuple[Result, bool]:
+    """Evaluate ``text`` (already through the gate as ``info``) on a pyoxigraph ``Store`` or an rdflib ``Dataset``.
+
+    Returns the result and whether the row cap cut it. No deadline here: :func:`run` adds one.
+    """
+    import pyoxigraph as ox
+
+    bindings = dict(bindings or {})
+    if isinstance(target, ox.Store):
+        return _eval_oxigraph(target, bind_values(text, bindings) if bindings else text, info, max_rows)
+    return _eval_rdflib(target, text, info, bindings, max_rows)
+
+
+def run(
+    text: str,
+    source: Source | None = None,
+    limits: Limits | None = None,
+    *,
+    engine: Engine = "oxigraph",
+    bindings: Mapping[str, Term] | None = None,
+    allow_update: bool = False,
+    target: Any = None,
+) -> Result:
+    """Return the result of any SPARQL text on the dataset of ``source``, after the gate, within the limits.
+
+    Args:
+        text: a SPARQL 1.1 query (or update, when ``allow_update``).
+        source: what the dataset holds (:class:`~sco_kg.dataset.Source`; the shipped dataset with inference
+            when ``None``).
+        limits: timeout, row cap, isolation and allowed SERVICE hosts (:class:`Limits` defaults when ``None``).
+        engine: ``"oxigraph"`` (default) or ``"rdflib"``.
+        bindings: values for variables, as RDF terms (bound as VALUES / initBindings).
+        allow_update: run an update on an in-memory copy of the dataset (nothing is ever written to disk).
+        target: a pyoxigraph ``Store`` or rdflib ``Dataset`` to query instead of the one ``source`` names
+            (the server holds its own).
+
+    Raises:
+        QueryRejected: the gate refuses the text (SERVICE, LOAD, remote FROM, update).
+        QueryTimeout: the query ran out of time.
+        QueryError: a syntax error (with line and column), an evaluation error, or too many rows.
+    """
+    limits = limits or Limits()
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    if limits.max_rows is not None and limits.max_rows < 0:
+        raise UsageError(f"max_rows must be 0 or more, got {limits.max_rows}")
+    info = policy.check(text, allow_update=allow_update, allow_service=limits.allow_service)
+    src = source or Source()
+    if target is None:
+        if engine == "oxigraph":
+            target = cached_store(src)
+        else:
+            if src.store_dir is not None:
+                raise UsageError("--store works with the oxigraph engine only")
+            target = cached_dataset(src)
+    if info.is_update:
+        import pyoxigraph as ox
+
+        target = _copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
+    work_target = target
+
+    def work() -> tuple[Result, bool]:
+        return evaluate(work_target, text, info, bindings, limits.max_rows)
+
+    result, overflow = with_timeout(work, limits.timeout, limits.isolation)
+    if overflow and not limits.truncate:
+        raise QueryError(
+            f"the query returned more than {limits.max_rows} rows (the row cap): add LIMIT, or raise --max-rows"
+        )
+    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
+    return replace(result, ordered=ordered, truncated=overflow)
+
+
+def run_canned(
+    name: str,
+    params: Mapping[str, str | Term] | None = None,
+    source: Source | None = None,
+    limits: Limits | None = None,
+    *,
+    engine: Engine = "oxigraph",
+    target: Any = None,
+) -> Result:
+    """Return the result of the canned query ``name`` with ``params`` (raw strings are type-checked).
+
+    Raises:
+        UsageError: unknown query name (closest names suggested), unknown/missing/ill-typed parameter.
+        QueryTimeout, QueryError: as for :func:`run`.
+    """
+    from sco_kg.sparql import catalog
+
+    q = catalog.get(name)
+    return run(q.text, source, limits, engine=engine, bindings=bind_params(q, params or {}), target=target)
+
+
+def select(
+    name: str,
+    params: Mapping[str, str | Term] | None = None,
+    source: Source | None = None,
+    *,
+    engine: Engine = "oxigraph",
+) -> list[dict[str, Term]]:
+    """Return the solutions of canned query ``name`` as a list of dicts from variable name to :class:`Term`."""
+    return run_canned(name, params, source, engine=engine).bindings

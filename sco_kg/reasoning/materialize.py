@@ -1,0 +1,429 @@
+"""The materialised dataset (asserted + inferred, N-Quads) that the fast read path loads into pyoxigraph.
+
+For the shipped data this is the release artifact ``data/build/sco-kg-full.nq`` with
+``data/build/manifest.json`` (sha256 of every input file and of the artifact, reasoner name and
+version); it is trusted only while every hash matches, so a fresh install answers without importing
+rdflib or owlrl. For anything else (the user's ``--with`` files, or changed data) the closure is cached in
+:func:`sco_kg.paths.cache_dir`, keyed by the hash of every input file and of the reasoner and its
+version; a stale, truncated or corrupt cache entry fails its hash check and is rebuilt, never trusted.
+Every file is written atomically (:mod:`sco_kg.atomic`).
+
+Only the standard library is imported at module level; building a closure imports :mod:`sco_kg.reason`
+(rdflib, a reasoner) and pyoxigraph inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sco_kg import paths
+from sco_kg.atomic import atomic_write_bytes
+from sco_kg.errors import DataFileError
+from sco_kg.rdf import iri
+
+# Bump when the output layout or the trivial-triple filter changes: older artifacts and caches go stale.
+# 2: the closure is split into scog:inferred / scog:inferred-context / scog:inferred-user (sco_kg.reasoning.tiers).
+FORMAT_VERSION = 2
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build of a materialised dataset did.
+
+    Attributes:
+        path: the N-Quads file written.
+        reasoner: reasoner that computed the closure; ``version`` its package version.
+        seconds: time of the closure itself; ``total_seconds`` includes parsing and writing.
+        graphs: quads per named graph (assertion graphs grouped as ``…/assertion/*``).
+        clashes: owlrl's clash messages (``None`` when owlrl did not run).
+        agreement: for the shipped data built with `reasonable`: whether owlrl's closure is the same.
+        reference_seconds: owlrl's time for that check (not recorded in the manifest).
+    """
+
+    path: Path
+    reasoner: str
+    version: str
+    seconds: float
+    total_seconds: float
+    graphs: dict[str, int]
+    inferred: int
+    input_triples: int
+    excluded_links: int
+    clashes: list[dict[str, Any]] | None
+    agreement: dict[str, Any] | None = None
+    filtered: dict[str, int] = field(default_factory=dict)
+    reference_seconds: float | None = None
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of the file at ``path``."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _label(path: Path) -> str:
+    root = paths.resource_root().resolve()
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def input_hashes(with_files: Sequence[Path] = ()) -> dict[str, str]:
+    """Return {label: sha256} of every input: ontology and data files (path relative to the resource
+    root) and the user's files (``user/<file name>``, the name decides their graph)."""
+    from sco_kg.io.inputs import asserted_files, check_readable
+
+    hashes = {_label(p): sha256_file(p) for p, _ in asserted_files()}
+    for user in with_files:
+        p = Path(user)
+        check_readable(p)
+        hashes[f"user/{p.name}"] = sha256_file(p)
+    return dict(sorted(hashes.items()))
+
+
+def cache_key(
+    inputs: dict[str, str],
+    reasoner: str,
+    version: str,
+    with_format: str | None = None,
+    context: bool = True,
+) -> str:
+    """Return the cache key: sha256 of the input hashes, reasoner, version, :data:`FORMAT_VERSION`, the
+    format the user's files are read in and whether the outside facts are part of the input."""
+    options: dict[str, Any] = {"format": FORMAT_VERSION, "inputs": inputs, "reasoner": reasoner, "version": version}
+    if with_format is not None:
+        options["with_format"] = with_format
+    if not context:
+        options["context"] = False
+    blob = json.dumps(options, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def manifest_path() -> Path:
+    """Return the path of the shipped artifact's manifest."""
+    return paths.closure_file().parent / MANIFEST_NAME
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _artifact_ok(nq: Path, meta: dict[str, Any]) -> bool:
+    """Return whether ``nq`` exists with the size and sha256 that ``meta`` records."""
+    try:
+        if nq.stat().st_size != meta.get("bytes"):
+            return False
+    except OSError:
+        return False
+    return sha256_file(nq) == meta.get("sha256")
+
+
+def shipped_status(inputs: dict[str, str] | None = None) -> str | None:
+    """Return ``None`` if the shipped artifact is fresh and intact, else why it cannot be trusted."""
+    manifest = _read_json(manifest_path())
+    if manifest is None:
+        return f"{manifest_path()}: missing or unreadable manifest"
+    if manifest.get("format") != FORMAT_VERSION:
+        return f"{manifest_path()}: format {manifest.get('format')} (expected {FORMAT_VERSION})"
+    current = inputs if inputs is not None else input_hashes()
+    if manifest.get("inputs") != current:
+        changed = sorted(
+            set(current) ^ set(manifest.get("inputs", {}))
+            | {k for k in current if manifest.get("inputs", {}).get(k) not in (None, current[k])}
+        )
+        return f"stale: input files changed since the artifact was built: {', '.join(changed)}"
+    if not _artifact_ok(paths.closure_file(), manifest):
+        return f"{paths.closure_file()}: missing, truncated or modified (hash mismatch)"
+    return None
+
+
+def cache_files(key: str) -> tuple[Path, Path]:
+    """Return the (N-Quads, metadata) paths of the cache entry for ``key``."""
+    base = paths.cache_dir()
+    return base / f"closure-{key[:40]}.nq", base / f"closure-{key[:40]}.json"
+
+
+def materialized_path(
+    with_files: Sequence[Path] = (),
+    reasoner: str | None = None,
+    with_format: str | None = None,
+    context: bool = True,
+) -> Path:
+    """Return an N-Quads file of asserted + inferred quads (+ user files in ``scog:user/<name>``).
+
+    Args:
+        with_files: the user's RDF files.
+        reasoner: reasoner for a closure that must be computed (default: the fast one when it equals owlrl).
+        with_format: the format of ``with_files`` when their extension does not tell (``ttl``, ``nq``, …).
+        context: whether the outside facts are part of the input. ``False`` matters only with user files
+            (their ``scog:inferred-user`` is then computed without outside facts); the file returned may
+            still hold the context graphs, which the caller drops (:func:`sco_kg.rdf.iri.is_context_graph`):
+            ``scog:inferred`` never rests on them.
+
+    Returns:
+        The shipped artifact when there are no user files and every hash matches its manifest; otherwise a
+        cache entry in :func:`sco_kg.paths.cache_dir`, computed now if missing, stale or corrupt.
+    """
+    if with_format is not None:
+        from sco_kg.io.inputs import format_extension
+
+        with_format = format_extension(with_format).lstrip(".")  # one cache entry per format, however spelled
+    context = context or not with_files
+    inputs = input_hashes(with_files)
+    if not with_files and reasoner is None and shipped_status(inputs) is None:
+        return paths.closure_file()
+    from sco_kg.reasoning import engines
+
+    name = reasoner or engines.default_reasoner()
+    version = engines.reasoner_version(name)
+    key = cache_key(inputs, name, version, with_format=with_format if with_files else None, context=context)
+    nq, meta_path = cache_files(key)
+    meta = _read_json(meta_path)
+    if meta is not None and meta.get("key") == key and _artifact_ok(nq, meta):
+        return nq
+    build(with_files, name, nq, meta_path, inputs=inputs, key=key, with_format=with_format, context=context)
+    return nq
+
+
+def read_lines(path: Path) -> list[str]:
+    """Return the lines of an N-Quads file (each ending in a newline)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.readlines()
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read materialised dataset: {exc.strerror or exc}") from None
+
+
+def _canonical_bnode_labels(quads: list[tuple[Any, Any, Any, Any]]) -> dict[Any, str]:
+    """Return stable labels for the blank nodes of ``quads`` (two rounds of neighbourhood hashing).
+
+    rdflib names blank nodes at random on every parse; hashing each node's surroundings makes the shipped
+    artifact byte-identical across rebuilds of the same input, so its diff shows only real changes.
+    """
+    from rdflib import BNode
+
+    def sig(node: Any, labels: dict[Any, str]) -> str:
+        def show(t: Any) -> str:
+            return labels.get(t, "_") if isinstance(t, BNode) else t.n3()
+
+        parts = sorted(
+            [f"o {show(p)} {show(o)} {show(g)}" for s, p, o, g in by_node[node] if s == node]
+            + [f"i {show(s)} {show(p)} {show(g)}" for s, p, o, g in by_node[node] if o == node]
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    by_node: dict[Any, list[tuple[Any, Any, Any, Any]]] = {}
+    for q in quads:
+        for t in (q[0], q[2]):
+            if isinstance(t, BNode):
+                by_node.setdefault(t, []).append(q)
+    labels: dict[Any, str] = {}
+    for _ in range(3):
+        labels = {n: sig(n, labels) for n in by_node}
+    ordered = sorted(by_node, key=lambda n: (labels[n], str(n)))
+    return {n: f"b{i}" for i, n in enumerate(ordered)}
+
+
+def _serialize(quads: list[tuple[Any, Any, Any, Any]]) -> bytes:
+    """Return ``quads`` (rdflib terms, graph ``None`` = default graph) as sorted N-Quads bytes."""
+    import pyoxigraph as ox
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdfLiteral
+
+    labels = _canonical_bnode_labels(quads)
+
+    def conv(t: Any) -> Any:
+        if isinstance(t, BNode):
+            return ox.BlankNode(labels[t])
+        if isinstance(t, URIRef):
+            return ox.NamedNode(str(t))
+        if isinstance(t, RdfLiteral):
+            if t.language:
+                return ox.Literal(str(t), language=t.language)
+            if t.datatype is not None:
+                return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+            return ox.Literal(str(t))
+        raise DataFileError(f"cannot serialise RDF term {t!r}")
+
+    out = [ox.Quad(conv(s), conv(p), conv(o), ox.DefaultGraph() if g is None else conv(g)) for s, p, o, g in quads]
+    data = ox.serialize(out, format=ox.RdfFormat.N_QUADS) or b""
+    lines = sorted(set(data.decode("utf-8").splitlines(keepends=True)))
+    return "".join(lines).encode("utf-8")
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically; an OS error becomes a one-line :class:`DataFileError`."""
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise DataFileError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+
+def _graph_counts(quads: list[tuple[Any, Any, Any, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for _, _, _, g in quads:
+        name = "(default graph)" if g is None else str(g)
+        if name.startswith(iri.GRAPH_ASSERTION):
+            name = iri.GRAPH_ASSERTION + "*"
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def build(
+    with_files: Sequence[Path],
+    reasoner: str,
+    target: Path,
+    meta_path: Path,
+    inputs: dict[str, str] | None = None,
+    key: str | None = None,
+    check_with_owlrl: bool = False,
+    with_format: str | None = None,
+    context: bool = True,
+) -> BuildResult:
+    """Compute the closure of the inputs with ``reasoner`` and write ``target`` and its metadata atomically.
+
+    Args:
+        with_files: the user's RDF files (each in ``scog:user/<name>``).
+        reasoner: ``owlrl`` or ``reasonable``.
+        target: the N-Quads file to write; ``meta_path`` its JSON metadata (manifest).
+        inputs: the input hashes (computed when ``None``); ``key`` the cache key to record.
+        check_with_owlrl: when ``reasoner`` is not owlrl, also run owlrl to record its clashes and whether
+            both closures are equal (done for the shipped artifact).
+        with_format: the format of ``with_files`` when their extension does not tell.
+        context: include the outside facts in the input (and in the file written).
+    """
+    from rdflib import URIRef
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from sco_kg.io.rdflib_parse import read_dataset
+    from sco_kg.reasoning.tiers import compute_tiers
+
+    started = time.perf_counter()
+    inputs = inputs if inputs is not None else input_hashes(with_files)
+    ds = read_dataset(list(with_files), with_format=with_format, context=context)
+    tiers = compute_tiers(ds, reasoner=reasoner)
+    result = tiers.full
+    clashes = [{"message": c.message, "resources": list(c.resources)} for c in result.clashes]
+    agreement = None
+    ref_seconds: float | None = None
+    if check_with_owlrl and reasoner != "owlrl":
+        ref = compute_tiers(ds, reasoner="owlrl")
+        clashes = [{"message": c.message, "resources": list(c.resources)} for c in ref.full.clashes]
+        ref_seconds = ref.seconds
+        ref_all = frozenset().union(*ref.graphs.values())
+        ours_all = frozenset().union(*tiers.graphs.values())
+        agreement = {
+            "reference": "owlrl",
+            "reference_version": ref.full.version,
+            "equal": ref.graphs == tiers.graphs,
+            "only_reference": len(ref_all - ours_all),
+            "only_" + reasoner: len(ours_all - ref_all),
+        }
+    quads: list[tuple[Any, Any, Any, Any]] = []
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = getattr(g, "identifier", g)
+        quads.append((s, p, o, None if gid == DATASET_DEFAULT_GRAPH_ID else gid))
+    for name, triples in tiers.graphs.items():
+        graph = URIRef(name)
+        quads.extend((s, p, o, graph) for s, p, o in sorted(triples))
+    data = _serialize(quads)
+    # Times go to the command's output (BuildResult), never into tracked files: a rebuild on unchanged inputs
+    # leaves the manifest byte-identical.
+    _write(target, data)
+    graphs = _graph_counts(quads)
+    meta = {
+        "format": FORMAT_VERSION,
+        "key": key,
+        "artifact": target.name,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "quads": data.count(b"\n"),
+        "inputs": inputs,
+        "reasoner": reasoner,
+        "reasoner_version": result.version,
+        "input_triples": result.input_triples,
+        "inferred": tiers.inferred,
+        "inferred_graphs": {name: len(triples) for name, triples in tiers.graphs.items()},
+        "context": context,
+        "excluded_external_links": result.excluded_links,
+        "filtered": result.filtered,
+        "graphs": graphs,
+        "owlrl_clashes": clashes if (reasoner == "owlrl" or agreement) else None,
+        "agreement": agreement,
+    }
+    _write(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return BuildResult(
+        path=target,
+        reasoner=reasoner,
+        version=result.version,
+        seconds=tiers.seconds,
+        total_seconds=time.perf_counter() - started,
+        graphs=graphs,
+        inferred=tiers.inferred,
+        input_triples=result.input_triples,
+        excluded_links=result.excluded_links,
+        clashes=clashes if (reasoner == "owlrl" or agreement) else None,
+        agreement=agreement,
+        reference_seconds=ref_seconds,
+        filtered=result.filtered,
+    )
+
+
+def regenerate_shipped(reasoner: str | None = None) -> BuildResult:
+    """Recompute the shipped artifact and its manifest from the current ontology and data files.
+
+    When the closure is computed by `reasonable`, owlrl runs too, so the manifest always records owlrl's
+    clashes (used by ``sco-kg validate``) and whether both reasoners agree.
+    """
+    from sco_kg.reasoning import engines
+
+    name = reasoner or engines.default_reasoner()
+    return build((), name, paths.closure_file(), manifest_path(), check_with_owlrl=True)
+
+
+def owlrl_clashes(with_files: Sequence[Path] = ()) -> list[dict[str, Any]]:
+    """Return owlrl's clashes for the inputs, from a trusted manifest or cache entry when one exists.
+
+    Order of lookup: the shipped manifest (no user files, all hashes match), an owlrl cache entry or a
+    cached consistency record with the same key; otherwise owlrl runs now and the record is cached.
+    """
+    from sco_kg.reasoning import engines
+
+    inputs = input_hashes(with_files)
+    if not with_files and shipped_status(inputs) is None:
+        manifest = _read_json(manifest_path()) or {}
+        if isinstance(manifest.get("owlrl_clashes"), list):
+            return list(manifest["owlrl_clashes"])
+    version = engines.reasoner_version("owlrl")
+    key = cache_key(inputs, "owlrl", version)
+    nq, meta_path = cache_files(key)
+    meta = _read_json(meta_path)
+    if meta is not None and meta.get("key") == key and _artifact_ok(nq, meta):
+        return list(meta.get("owlrl_clashes") or [])
+    record_path = paths.cache_dir() / f"consistency-{key[:40]}.json"
+    record = _read_json(record_path)
+    if record is not None and record.get("key") == key and isinstance(record.get("clashes"), list):
+        return list(record["clashes"])
+    from sco_kg.io.rdflib_parse import read_dataset
+
+    clashes = [
+        {"message": c.message, "resources": list(c.resources)}
+        for c in engines.owlrl_clashes(read_dataset(list(with_files)))
+    ]
+    _write(record_path, (json.dumps({"key": key, "clashes": clashes}, indent=2) + "\n").encode("utf-8"))
+    return clashes
