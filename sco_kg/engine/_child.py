@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import gc
 import os
 import pickle
@@ -105,9 +106,11 @@ def isolate_network() -> tuple[bool, str]:
 
 
 def quiet_signals() -> None:
+    """Signals for a child process: ignore Ctrl-C (the parent closes the pool), default TERM/CHLD."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which closes the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    faulthandler.disable()  # an abort at the memory limit is reported by the parent, not as a stack dump
 
 
 def execute(fn: Job, state: Any, payload: Any) -> tuple[bytes, bool]:

@@ -274,7 +274,7 @@ class WorkerPool:
     # ------------------------------------------------------------ spawner channel
 
     def _ctl_read(self, deadline: float) -> tuple[Any, ...] | None:
-        """Read one spawner message (storing exit notices), or None on deadline/EOF. Holds no lock itself."""
+        """Read one spawner message (exit notices are also stored), or None on deadline/EOF."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._ctl], [], [], left)[0]:
@@ -287,7 +287,6 @@ class WorkerPool:
                 self._exits[item[1]] = item[2]
                 while len(self._exits) > 256:
                     del self._exits[next(iter(self._exits))]
-                continue
             return (*item, *fds)
 
     def _spawn(self) -> _Worker:
@@ -298,7 +297,10 @@ class WorkerPool:
                     socket.send_fds(self._ctl, [pickle.dumps(("spawn",))], [theirs.fileno()])
                 except OSError as exc:
                     raise PoolClosed(f"{self.name}: the worker spawner is gone ({exc}); restart the process") from exc
-                reply = self._ctl_read(time.monotonic() + self.startup_timeout)
+                deadline = time.monotonic() + self.startup_timeout
+                reply = self._ctl_read(deadline)
+                while reply is not None and reply[0] == "exit":
+                    reply = self._ctl_read(deadline)
         finally:
             theirs.close()
         if reply is None or reply[0] != "spawned":
@@ -320,7 +322,7 @@ class WorkerPool:
         deadline = time.monotonic() + wait
         with self._ctl_lock:
             while pid not in self._exits:
-                if self._ctl_read(deadline) is None and time.monotonic() >= deadline:
+                if self._ctl_read(deadline) is None:
                     return None
             return self._exits.pop(pid)
 
