@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sco_kg.engine import workers
-from sco_kg.engine.errors import MemoryLimitExceeded, PoolBusy, WorkerDied
+from sco_kg.engine.errors import MemoryLimitExceeded, PoolBusy, PoolClosed, WorkerDied
 from sco_kg.engine.workers import WorkerPool, run_once
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout
 
@@ -183,9 +183,9 @@ def test_init_in_worker_runs_after_the_fork() -> None:
 
 
 def test_errors_come_back_as_the_same_class(pool: WorkerPool) -> None:
-    with pytest.raises(QueryRejected, match="^SERVICE is not allowed here$"):
+    with pytest.raises(QueryRejected, match=r"^SERVICE is not allowed here$"):
         pool.run(refuse, "SERVICE is not allowed here", timeout=5)
-    with pytest.raises(QueryError, match="^query failed: ValueError: bad input$"):
+    with pytest.raises(QueryError, match=r"^query failed: ValueError: bad input$"):
         pool.run(crash, "bad input", timeout=5)
     with pytest.raises(QueryError, match="result cannot be sent back"):
         pool.run(unpicklable, None, timeout=5)
@@ -391,7 +391,7 @@ def test_run_once_limits(ox_store: Any, loopback: tuple[int, list[str]]) -> None
     with pytest.raises(MemoryLimitExceeded, match="256 MiB"):
         run_once(ox_query, BOMB, timeout=20, memory_limit=256 * MiB, state=ox_store)
     assert time.monotonic() - start < 15
-    with pytest.raises(QueryRejected, match="^no$"):
+    with pytest.raises(QueryRejected, match=r"^no$"):
         run_once(refuse, "no", timeout=5)
     port, hits = loopback
     outcome = run_once(connect, port, timeout=10)
@@ -410,3 +410,33 @@ def test_thread_fallback_still_times_out() -> None:
         assert time.monotonic() - start < 2
         with pytest.raises(QueryRejected):
             p.run(refuse, "no", timeout=5)
+
+
+def failing_init() -> None:
+    raise OSError("store not found: /nowhere")
+
+
+def test_failed_init_and_closed_pool_are_clear_errors() -> None:
+    with pytest.raises(PoolClosed, match=r"could not start \(OSError: store not found: /nowhere\)"):
+        WorkerPool(failing_init, size=1)
+    with pytest.raises(PoolClosed, match="could not start"):
+        WorkerPool(failing_init, size=1, init_in="worker")
+    p = WorkerPool(lambda: None, size=1)
+    (pid,) = p.pids()
+    holder: list[BaseException] = []
+
+    def long_job() -> None:
+        try:
+            p.run(nap, 60, timeout=60)
+        except PoolClosed as exc:
+            holder.append(exc)
+
+    thread = threading.Thread(target=long_job)
+    thread.start()
+    time.sleep(0.3)
+    p.close()
+    thread.join(10)
+    assert len(holder) == 1 and "closed while the query ran" in str(holder[0])
+    assert wait_gone(pid)
+    with pytest.raises(PoolClosed, match="closed"):
+        p.run(echo, None, timeout=5)

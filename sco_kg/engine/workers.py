@@ -160,14 +160,26 @@ def _check_timeout(timeout: float | None) -> None:
 
 
 class _Worker:
-    __slots__ = ("pid", "pidfd", "sock")
+    __slots__ = ("closed", "lock", "pid", "pidfd", "sock")
 
     def __init__(self, pid: int, pidfd: int, sock: socket.socket) -> None:
         self.pid, self.pidfd, self.sock = pid, pidfd, sock
+        self.lock = threading.Lock()
+        self.closed = False
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        with self.lock, contextlib.suppress(OSError):
+            if not self.closed:  # a closed pidfd's number may belong to another file by now
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    def dispose(self) -> None:
+        """Kill the process and close its socket and pidfd, once (close() and a job's thread may race)."""
+        self.kill()
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                self.sock.close()
+                os.close(self.pidfd)
 
 
 class _Job:
@@ -229,6 +241,7 @@ class WorkerPool:
         self._exits: dict[int, int] = {}
         self._ctl_lock = threading.Lock()
         self._closed = False
+        self._starting = 0
         self._executor = ThreadPoolExecutor(max_workers=max(8, 4 * size), thread_name_prefix=name)
         self._forked = _use_fork
         if not _use_fork:
@@ -312,9 +325,7 @@ class WorkerPool:
         except (Deadline, EOFError, OSError):
             hello = ("failed", "no answer")
         if hello[0] != "ready":
-            worker.kill()
-            ours.close()
-            os.close(worker.pidfd)
+            worker.dispose()
             raise PoolClosed(f"{self.name}: a worker could not start ({hello[1]})")
         return worker
 
@@ -322,7 +333,10 @@ class WorkerPool:
         deadline = time.monotonic() + wait
         with self._ctl_lock:
             while pid not in self._exits:
-                if self._ctl_read(deadline) is None:
+                try:
+                    if self._ctl_read(deadline) is None:
+                        return None
+                except (OSError, ValueError):  # the pool was closed meanwhile
                     return None
             return self._exits.pop(pid)
 
@@ -330,10 +344,9 @@ class WorkerPool:
 
     def _add(self, worker: _Worker) -> None:
         with self._cond:
+            self._starting = max(0, self._starting - 1)
             if self._closed:
-                worker.kill()
-                worker.sock.close()
-                os.close(worker.pidfd)
+                worker.dispose()
                 return
             self._workers[worker.pid] = worker
             self._idle.append(worker)
@@ -343,7 +356,7 @@ class WorkerPool:
         end = None if wait is None else time.monotonic() + wait
         with self._cond:
             while not self._idle:
-                if self._closed or not self._workers:
+                if self._closed or not (self._workers or self._starting):
                     raise PoolClosed(f"{self.name}: the worker pool is closed")
                 left = None if end is None else end - time.monotonic()
                 if left is not None and left <= 0:
@@ -358,18 +371,18 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` (if still alive) and start another in its place."""
-        worker.kill()
-        worker.sock.close()
-        os.close(worker.pidfd)
+        worker.dispose()
         with self._cond:
             self._workers.pop(worker.pid, None)
             self.replacements += 1
             if self._closed:
                 return
+            self._starting += 1  # waiters must not take the pool for empty meanwhile
         try:
             self._add(self._spawn())
         except PoolClosed:
             with self._cond:
+                self._starting -= 1
                 self._cond.notify_all()  # waiters see a pool without workers and get PoolClosed
 
     # ------------------------------------------------------------ running jobs
@@ -423,8 +436,10 @@ class WorkerPool:
             raise QueryTimeout(_timeout_message(timeout or 0)) from None
         except (EOFError, OSError):
             self._finish(job)
-            if job.cancelled:
+            if job.cancelled or self._closed:
                 self._replace(worker)
+                if self._closed:
+                    raise PoolClosed(f"{self.name}: the worker pool was closed while the query ran") from None
                 raise QueryError("the query was cancelled") from None
             status = self._exit_status(worker.pid)
             self._replace(worker)
@@ -469,9 +484,7 @@ class WorkerPool:
         if not self._forked:
             return
         for worker in workers:
-            worker.kill()
-            worker.sock.close()
-            os.close(worker.pidfd)
+            worker.dispose()
         with contextlib.suppress(OSError):
             self._ctl.send(pickle.dumps(("exit",)))
         self._ctl.close()
