@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -85,7 +86,8 @@ def connect(state: Any, port: int) -> str:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
             sock.sendall(b"GET /probe HTTP/1.0\r\n\r\n")
-            return "connected: " + sock.recv(100).decode("latin-1").split("\r\n")[0]
+            reply = b"".join(iter(lambda: sock.recv(4096), b""))  # to EOF: the server closes after answering
+            return "connected: " + reply.decode("latin-1").split("\r\n")[0]
     except OSError as exc:
         return f"refused: {exc}"
 
@@ -381,7 +383,12 @@ def test_probe_reports_isolation() -> None:
 # ---------------------------------------------------------------- run_once (the CLI) and the fallback
 
 
-def test_run_once_limits(ox_store: Any, loopback: tuple[int, list[str]]) -> None:
+def warn(state: Any, payload: str) -> str:
+    print(payload, file=sys.stderr)
+    return payload
+
+
+def test_run_once_limits(ox_store: Any, loopback: tuple[int, list[str]], capfd: pytest.CaptureFixture[str]) -> None:
     state, payload, pid = run_once(echo, 1, timeout=5, state="inherited")
     assert (state, payload) == ("inherited", 1) and pid != os.getpid()
     start = time.monotonic()
@@ -391,6 +398,8 @@ def test_run_once_limits(ox_store: Any, loopback: tuple[int, list[str]]) -> None
     with pytest.raises(MemoryLimitExceeded, match="256 MiB"):
         run_once(ox_query, BOMB, timeout=20, memory_limit=256 * MiB, state=ox_store)
     assert time.monotonic() - start < 15
+    assert run_once(warn, "a warning from the job", timeout=5) == "a warning from the job"
+    assert capfd.readouterr().err == "a warning from the job\n"  # no allocator abort note from the bomb
     with pytest.raises(QueryRejected, match=r"^no$"):
         run_once(refuse, "no", timeout=5)
     port, hits = loopback
@@ -440,3 +449,15 @@ def test_failed_init_and_closed_pool_are_clear_errors() -> None:
     assert wait_gone(pid)
     with pytest.raises(PoolClosed, match="closed"):
         p.run(echo, None, timeout=5)
+
+
+def test_refused_isolation_is_reported(monkeypatch: pytest.MonkeyPatch, loopback: tuple[int, list[str]]) -> None:
+    from sco_kg.engine import _child
+
+    monkeypatch.setattr(_child, "_CLONE_NEWNET", 0x40000001)  # + a signal bit: EINVAL, as where refused
+    port, hits = loopback
+    with WorkerPool(lambda: None, size=1) as p:
+        assert not p.network_isolated
+        assert p.network_reason.startswith("workers HAVE network: unshare(CLONE_NEWNET) failed (Invalid argument)")
+        assert p.run(connect, port, timeout=10).startswith("connected:")
+    assert hits == ["/probe"]

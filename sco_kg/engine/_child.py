@@ -100,7 +100,7 @@ def isolate_network() -> tuple[bool, str]:
                         f.write(text)
             return True, "workers run in their own user and network namespace (no interface up)"
         second = os.strerror(ctypes.get_errno())
-    except (OSError, AttributeError) as exc:
+    except (OSError, AttributeError, ctypes.ArgumentError) as exc:
         return False, f"workers HAVE network: no unshare() here ({exc})"
     return False, f"workers HAVE network: unshare(CLONE_NEWNET) failed ({first}), with CLONE_NEWUSER too ({second})"
 

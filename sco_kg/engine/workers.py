@@ -58,6 +58,7 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -512,36 +513,58 @@ def run_once(
     if not FORK_AVAILABLE:
         return _in_thread(lambda: fn(state, payload), timeout)
     ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
+    with tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                os.dup2(err.fileno(), 2)
+                quiet_signals()
+                if not network:
+                    isolate_network()
+                limit_memory(memory_limit)
+                body, _ = execute(fn, state, payload)
+                send(theirs, body)
+            except MemoryError:
+                os._exit(EXIT_MEMORY)
+            finally:
+                os._exit(0)
+        theirs.close()
+        failure: QueryError | None = None
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            ours.close()
-            quiet_signals()
-            if not network:
-                isolate_network()
-            limit_memory(memory_limit)
-            body, _ = execute(fn, state, payload)
-            send(theirs, body)
-        except MemoryError:
-            os._exit(EXIT_MEMORY)
+            body = recv(ours, deadline)
+        except Deadline:
+            os.kill(pid, signal.SIGKILL)
+            failure = QueryTimeout(_timeout_message(timeout or 0))
+        except (EOFError, OSError):
+            failure = WorkerDied("the query's process ended without an answer")
         finally:
-            os._exit(0)
-    theirs.close()
-    deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        body = recv(ours, deadline)
-    except Deadline:
-        os.kill(pid, signal.SIGKILL)
-        raise QueryTimeout(_timeout_message(timeout or 0)) from None
-    except (EOFError, OSError):
-        _, status = os.waitpid(pid, 0)
-        pid = 0
-        raise _death_error(status, memory_limit, limit_hint) from None
-    finally:
-        ours.close()
-        if pid:
-            os.waitpid(pid, 0)
-    return _unwrap(pickle.loads(body), memory_limit, limit_hint)
+            ours.close()
+            _, status = os.waitpid(pid, 0)
+        if isinstance(failure, WorkerDied):
+            failure = _death_error(status, memory_limit, limit_hint)
+        else:
+            try:
+                result = _unwrap(pickle.loads(body), memory_limit, limit_hint) if failure is None else None
+            except QueryError as exc:
+                failure = exc
+        _forward_stderr(err, drop_abort_note=isinstance(failure, MemoryLimitExceeded))
+    if failure is not None:
+        raise failure
+    return result
+
+
+def _forward_stderr(err: Any, drop_abort_note: bool) -> None:
+    """Copy what the child wrote on stderr to ours, without the Rust allocator's abort note (and backtrace)
+    when the memory limit stopped it: the error message says it in one line."""
+    err.seek(0)
+    text = err.read().decode("utf-8", "replace")
+    if drop_abort_note:
+        text = text.split("memory allocation of ", 1)[0]
+    if text:
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def probe_network_isolation() -> tuple[bool, str]:
