@@ -299,19 +299,18 @@ class WorkerPool:
 
     def _ctl_read(self, deadline: float) -> tuple[Any, ...] | None:
         """Read one spawner message (exit notices are also stored), or None on deadline/EOF."""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._ctl], [], [], left)[0]:
-                return None
-            msg, fds, _, _ = socket.recv_fds(self._ctl, 4096, 1)
-            if not msg:
-                return None
-            item = pickle.loads(msg)
-            if item[0] == "exit":
-                self._exits[item[1]] = item[2]
-                while len(self._exits) > 256:
-                    del self._exits[next(iter(self._exits))]
-            return (*item, *fds)
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([self._ctl], [], [], left)[0]:
+            return None
+        msg, fds, _, _ = socket.recv_fds(self._ctl, 4096, 1)
+        if not msg:
+            return None
+        item = pickle.loads(msg)
+        if item[0] == "exit":
+            self._exits[item[1]] = item[2]
+            while len(self._exits) > 256:  # notices nobody asked for (retired and killed workers)
+                del self._exits[next(iter(self._exits))]
+        return (*item, *fds)
 
     def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -391,7 +390,7 @@ class WorkerPool:
             self._starting += 1  # waiters must not take the pool for empty meanwhile
         try:
             self._add(self._spawn())
-        except PoolClosed:
+        except Exception:  # spawner gone, no file descriptors left...: the pool runs one worker short
             with self._cond:
                 self._starting -= 1
                 self._cond.notify_all()  # waiters see a pool without workers and get PoolClosed
