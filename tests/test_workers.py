@@ -290,10 +290,16 @@ def test_memory_bomb_becomes_a_clear_error(ox_store: Any) -> None:
     assert rss() - parent_before < 50 * MiB
 
 
+def private_dirty(state: Any, payload: Any) -> int:
+    with open("/proc/self/smaps_rollup", encoding="ascii") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("Private_Dirty:"))
+
+
 def test_memory_limit_bounds_growth_not_inherited_state() -> None:
-    big = bytearray(300 * MiB)  # loaded in the parent: shared by fork, outside the allowance
+    big = bytearray(b"x" * (300 * MiB))  # loaded (and touched) in the parent: shared by fork, outside the allowance
     with WorkerPool(lambda: big, size=1, memory_limit=128 * MiB) as p:
         assert p.run(state_size, None, timeout=10) == 300 * MiB
+        assert p.run(private_dirty, None, timeout=10) < 64 * MiB  # shared copy-on-write, not copied
         assert p.run(allocate, 64, timeout=10) == 64
         with pytest.raises(MemoryLimitExceeded, match="128 MiB"):
             p.run(allocate, 256, timeout=10)
