@@ -467,3 +467,38 @@ def test_refused_isolation_is_reported(monkeypatch: pytest.MonkeyPatch, loopback
         assert p.network_reason.startswith("workers HAVE network: unshare(CLONE_NEWNET) failed (Invalid argument)")
         assert p.run(connect, port, timeout=10).startswith("connected:")
     assert hits == ["/probe"]
+
+
+def leak(state: Any, mib: int) -> int:
+    state.append(bytearray(mib * MiB))  # kept: the worker ends the job that much bigger
+    return os.getpid()
+
+
+def test_worker_that_stays_big_retires() -> None:
+    with WorkerPool(list, size=1, memory_limit=128 * MiB) as p:
+        first = p.run(leak, 10, timeout=10)
+        assert p.run(pid_of, None, timeout=10) == first  # small growth: the same worker goes on
+        assert p.run(leak, 80, timeout=10) == first  # answered, then retired: > half the allowance kept
+        assert p.run(pid_of, None, timeout=10) != first and wait_gone(first)
+
+
+def test_many_open_descriptors_in_the_parent() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"cannot open 1100 descriptors (hard limit {hard})")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # a busy server: sockets above FD_SETSIZE
+    try:
+        with WorkerPool(lambda: None, size=1) as p:
+            assert p.run(echo, 1, timeout=5)[1] == 1
+            with pytest.raises(QueryTimeout):
+                p.run(nap, 60, timeout=0.5)
+            with pytest.raises(WorkerDied):
+                p.run(die, None, timeout=5)
+            assert p.run(echo, 2, timeout=5)[1] == 2
+    finally:
+        for fd in fds:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -45,12 +45,19 @@ class Deadline(Exception):
     pass
 
 
+def readable(fd: int | socket.socket, timeout: float) -> bool:
+    """Whether ``fd`` becomes readable within ``timeout`` s (poll: no FD_SETSIZE limit, unlike select)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(0, int(timeout * 1000) + 1)))
+
+
 def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
     buf = bytearray()
     while len(buf) < n:
         if deadline is not None:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([sock], [], [], left)[0]:
+            if left <= 0 or not readable(sock, left):
                 raise Deadline
         chunk = sock.recv(min(n - len(buf), 1 << 20))
         if not chunk:
@@ -176,10 +183,12 @@ def spawner_main(
             ctl.send(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         os._exit(1)
     children: dict[int, int] = {}  # pidfd -> pid
+    poller = select.poll()  # not select(): a server's spawner may inherit more than FD_SETSIZE descriptors
+    poller.register(ctl, select.POLLIN)
     while True:
-        ready, _, _ = select.select([ctl.fileno(), *children], [], [])
-        for fd in ready:
+        for fd, _ in poller.poll():
             if fd != ctl.fileno():
+                poller.unregister(fd)
                 pid = children.pop(fd)
                 os.close(fd)
                 _, status = os.waitpid(pid, 0)
@@ -201,4 +210,5 @@ def spawner_main(
             wsock.close()
             pidfd = os.pidfd_open(pid)
             children[pidfd] = pid
+            poller.register(pidfd, select.POLLIN)
             socket.send_fds(ctl, [pickle.dumps(("spawned", pid))], [pidfd])

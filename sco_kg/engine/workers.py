@@ -64,7 +64,6 @@ import asyncio
 import contextlib
 import os
 import pickle
-import select
 import signal
 import socket
 import sys
@@ -83,6 +82,7 @@ from sco_kg.engine._child import (
     isolate_network,
     limit_memory,
     quiet_signals,
+    readable,
     recv,
     send,
     spawner_main,
@@ -300,7 +300,7 @@ class WorkerPool:
     def _ctl_read(self, deadline: float) -> tuple[Any, ...] | None:
         """Read one spawner message (exit notices are also stored), or None on deadline/EOF."""
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([self._ctl], [], [], left)[0]:
+        if left <= 0 or not readable(self._ctl, left):
             return None
         msg, fds, _, _ = socket.recv_fds(self._ctl, 4096, 1)
         if not msg:
