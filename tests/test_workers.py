@@ -74,6 +74,11 @@ def state_size(state: Any, payload: Any) -> int:
     return len(state)
 
 
+def warn(state: Any, payload: str) -> str:
+    print(payload, file=sys.stderr)
+    return payload
+
+
 def ox_query(store: Any, text: str) -> int:
     return sum(1 for _ in store.query(text))
 
@@ -278,7 +283,7 @@ def test_busy_pool_refuses_after_wait() -> None:
 # ---------------------------------------------------------------- memory
 
 
-def test_memory_bomb_becomes_a_clear_error(ox_store: Any) -> None:
+def test_memory_bomb_becomes_a_clear_error(ox_store: Any, capfd: pytest.CaptureFixture[str]) -> None:
     parent_before = rss()
     with WorkerPool(lambda: ox_store, size=1, memory_limit=256 * MiB, limit_hint="--memory-limit") as p:
         start = time.monotonic()
@@ -287,7 +292,13 @@ def test_memory_bomb_becomes_a_clear_error(ox_store: Any) -> None:
         assert time.monotonic() - start < 10
         assert p.run(ox_query, "SELECT * WHERE { ?s ?p ?o }", timeout=5) == 3000  # replaced, serving
         assert p.replacements == 1
+        assert p.run(warn, "a warning from the job", timeout=5) == "a warning from the job"
+        err, end = "", time.monotonic() + 5
+        while "a warning from the job" not in err and time.monotonic() < end:  # forwarded by the spawner
+            time.sleep(0.05)
+            err += capfd.readouterr().err
     assert rss() - parent_before < 50 * MiB
+    assert err == "a warning from the job\n"  # and no allocator abort note from the bomb
 
 
 def private_dirty(state: Any, payload: Any) -> int:
@@ -387,11 +398,6 @@ def test_probe_reports_isolation() -> None:
 
 
 # ---------------------------------------------------------------- run_once (the CLI) and the fallback
-
-
-def warn(state: Any, payload: str) -> str:
-    print(payload, file=sys.stderr)
-    return payload
 
 
 def test_run_once_limits(ox_store: Any, loopback: tuple[int, list[str]], capfd: pytest.CaptureFixture[str]) -> None:

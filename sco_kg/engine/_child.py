@@ -166,6 +166,28 @@ def _worker_main(sock: socket.socket, state: Any, init: Callable[[], Any] | None
             os._exit(0)
 
 
+_ABORT_NOTE = (b"memory allocation of ", b"stack backtrace:", b"skipping backtrace printing")
+
+
+def _forward(fd: int, poller: select.poll, errs: dict[int, bytes]) -> None:
+    """Copy a worker's stderr to the spawner's, line by line, less Rust's abort note at the memory limit
+    (the parent reports that as MemoryLimitExceeded in one line). Rust writes the note in pieces."""
+    data = os.read(fd, 65536)
+    lines = (errs[fd] + data).splitlines(keepends=True)
+    errs[fd] = lines.pop() if data and lines and not lines[-1].endswith(b"\n") else b""
+    if len(errs[fd]) > 65536:  # a very long line is passed on unfinished
+        lines.append(errs[fd])
+        errs[fd] = b""
+    if not data:
+        poller.unregister(fd)
+        del errs[fd]
+        os.close(fd)
+    kept = b"".join(line for line in lines if not line.startswith(_ABORT_NOTE))
+    with contextlib.suppress(OSError):
+        while kept:
+            kept = kept[os.write(2, kept) :]
+
+
 def spawner_main(
     ctl: socket.socket, init: Callable[[], Any], init_in_worker: bool, allowance: int | None, network: bool
 ) -> None:
@@ -183,10 +205,14 @@ def spawner_main(
             ctl.send(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
         os._exit(1)
     children: dict[int, int] = {}  # pidfd -> pid
+    errs: dict[int, bytes] = {}  # read ends of the workers' stderr pipes -> their unfinished line
     poller = select.poll()  # not select(): a server's spawner may inherit more than FD_SETSIZE descriptors
     poller.register(ctl, select.POLLIN)
     while True:
         for fd, _ in poller.poll():
+            if fd in errs:
+                _forward(fd, poller, errs)
+                continue
             if fd != ctl.fileno():
                 poller.unregister(fd)
                 pid = children.pop(fd)
@@ -201,13 +227,19 @@ def spawner_main(
                         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 os._exit(0)
             wsock = socket.socket(fileno=fds[0])
+            err_r, err_w = os.pipe()
             pid = os.fork()
             if pid == 0:
                 ctl.close()
-                for pidfd in children:
-                    os.close(pidfd)
+                for inherited in (*children, *errs, err_r):
+                    os.close(inherited)
+                os.dup2(err_w, 2)
+                os.close(err_w)
                 _worker_main(wsock, state, init if init_in_worker else None, allowance)
             wsock.close()
+            os.close(err_w)
+            errs[err_r] = b""
+            poller.register(err_r, select.POLLIN)
             pidfd = os.pidfd_open(pid)
             children[pidfd] = pid
             poller.register(pidfd, select.POLLIN)
