@@ -20,7 +20,8 @@ it after the fork, ``init_in="worker"``, e.g. to open an on-disk store, whose ba
 survive a fork), freezes the GC and then forks each worker on request. Workers are forked from this
 single-threaded spawner, never from the (threaded) server, so no lock held by another thread is inherited.
 Worker sockets and pidfds go between parent and spawner over a SOCK_SEQPACKET socket (SCM_RIGHTS); the
-parent kills with ``pidfd_send_signal`` (no PID reuse race) and the spawner reports each exit status.
+parent kills with ``pidfd_send_signal`` (no PID reuse race) and the spawner reports each exit status. The
+spawner also forwards each worker's stderr to its own, line by line, less Rust's allocator abort note.
 Create the pool before starting threads that hold locks the spawner might need (in practice: early).
 
 Memory limit: ``RLIMIT_DATA``, set in each worker to its own data size at start plus ``memory_limit``
