@@ -42,10 +42,11 @@ rdflib, while the bomb reaches 256 MiB in 0.15 s and 1 GiB in 0.96 s (then stops
 at 34 MiB). 1 GiB leaves room for sorting a large corpus and bounds 2 workers at 2 GiB on a small machine.
 Raise it with ``memory_limit=`` (``None``: no limit); ``limit_hint`` names the user's knob in the message.
 
-Cost (same machine, 2 shared cores, median): ``pool.run`` of a trivial job 25 us (in-process call 0.1 us),
-``run_async`` 64 us, pool start 14 ms, replacing a worker 2.4 ms (a timed-out caller gets
-:class:`QueryTimeout` 5.8 ms after its deadline, the next job runs at once), :func:`run_once` 5.5 ms
-(2.1 ms with ``network=True``: creating the network namespace is most of it).
+Cost (same machine, 2 cores shared at load average 5, medians): ``pool.run`` of a trivial job 25-26 us
+back to back (in-process call 0.1 us), 0.13 ms after 2 ms idle; ``run_async`` 64-68 us; the ``bodies``
+canned query returned as JSON 0.57 ms in the pool vs 0.55 ms in-process (the query itself runs as fast in a
+worker as in the parent: 0.48 ms). Pool start 14 ms; replacing a worker 2.4-2.9 ms (a timed-out caller
+gets :class:`QueryTimeout` 6-7 ms after its deadline); :func:`run_once` 5.5-6.9 ms.
 
 Network: unless ``network=True`` (allowed federation), the spawner calls ``unshare(CLONE_NEWNET)`` (works as
 root), else ``unshare(CLONE_NEWUSER | CLONE_NEWNET)`` (unprivileged user namespaces), so workers see a
