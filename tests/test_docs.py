@@ -255,6 +255,33 @@ def test_python_modules_named_in_the_docs_exist() -> None:
     assert missing == [], "names the docs use that the package does not have"
 
 
+def python_blocks(text: str) -> list[str]:
+    """Return the fenced ```python blocks of a Markdown text (doctest prompts removed)."""
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+    return [re.sub(r"^(>>>|\.\.\.) ?", "", block, flags=re.M) for block in blocks]
+
+
+def test_python_examples_use_names_the_package_has() -> None:
+    """`from sco_kg import query` and then `query.select(...)` in an example: both names exist today."""
+    missing, seen = [], 0
+    for path in documents():
+        for block in python_blocks(path.read_text(encoding="utf-8")):
+            for package, names in re.findall(r"^from (sco_kg(?:\.\w+)*) import ([\w, ]+)$", block, re.M):
+                for name in (n.strip() for n in names.split(",")):
+                    module = importlib.import_module(package)
+                    target = getattr(module, name, None) if hasattr(module, name) else None
+                    if target is None and _module(f"{package}.{name}"):
+                        target = importlib.import_module(f"{package}.{name}")
+                    if target is None:
+                        missing.append(f"{_name(path)}: from {package} import {name}")
+                        continue
+                    for attr in sorted(set(re.findall(rf"(?<![\w.]){name}\.(\w+)", block))):
+                        seen += 1
+                        if not hasattr(target, attr):
+                            missing.append(f"{_name(path)}: {name}.{attr}")
+    assert seen > 5 and missing == [], missing
+
+
 def _module(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
