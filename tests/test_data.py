@@ -24,6 +24,7 @@ SOURCE_OF = """
 def rows(ds: Dataset, query: str) -> list:
     return list(ds.query(PREFIXES + query))
 
+
 IMPLIED_BY = """
     GRAPH ?g { %s }
     GRAPH scog:provenance { ?g a sco:ImpliedGraph ; sco:impliedBy ?sentence }

@@ -389,9 +389,7 @@ def test_relation_02_date_of_signature(asserted: Dataset) -> None:
     assert stated(asserted, "?date", "event:signing-declaration-2001 sco:date ?date") == {}
     dateline = {"p21-s1", "p1-s1", "p6-s1"}
     assert implied(asserted, "?date", "document:declaration-2001 sco:date ?date") == {DATE_2001_06_15: dateline}
-    assert implied(asserted, "?date", "event:signing-declaration-2001 sco:date ?date") == {
-        DATE_2001_06_15: dateline
-    }
+    assert implied(asserted, "?date", "event:signing-declaration-2001 sco:date ?date") == {DATE_2001_06_15: dateline}
 
 
 def test_relation_02_place_of_signature_is_external(asserted: Dataset, reasoned: Dataset) -> None:
