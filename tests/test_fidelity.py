@@ -33,8 +33,9 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 def rows(ds: Dataset, query: str) -> set[tuple[str, ...]]:
     """Return the solutions of a SELECT as tuples of strings, IRIs of sco-kg shortened to their last segment."""
     out = set()
-    for row in ds.query(PREFIXES + query):  # type: ignore[union-attr]
-        out.add(tuple(str(v).rsplit("/", 1)[-1] if str(v).startswith(iri.BASE) else str(v) for v in row))
+    for row in ds.query(PREFIXES + query):
+        values = [str(v) for v in row]  # type: ignore[union-attr]
+        out.add(tuple(v.rsplit("/", 1)[-1] if v.startswith(iri.BASE) else v for v in values))
     return out
 
 
@@ -45,7 +46,8 @@ def column(ds: Dataset, query: str) -> set[str]:
 
 def graphs_holding(ds: Dataset, pattern: str) -> set[str]:
     """Return the named graphs (full IRIs) in which ``pattern`` matches."""
-    return {str(r[0]) for r in ds.query(PREFIXES + f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}")}
+    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+    return {str(r[0]) for r in ds.query(PREFIXES + query)}  # type: ignore[index]
 
 
 def in_assertion_graphs(ds: Dataset, pattern: str) -> bool:
@@ -373,7 +375,8 @@ def test_done_has_one_story_events_that_happened_have_status_happened(asserted: 
     assert column(asserted, "SELECT ?l WHERE { sco:Done skos:altLabel ?l }") == set()
     happened = column(
         asserted,
-        "SELECT ?e WHERE { VALUES ?c { sco:SigningEvent sco:EstablishmentEvent sco:ApprovalEvent } ?e a ?c ; sco:status sco:Happened }",
+        "SELECT ?e WHERE { VALUES ?c { sco:SigningEvent sco:EstablishmentEvent sco:ApprovalEvent }"
+        " ?e a ?c ; sco:status sco:Happened }",
     )
     assert {"signing-declaration-2001", "establishment-sco", "approval-council-of-coordinators"} <= happened
 
