@@ -13,8 +13,15 @@ data before the fix. Conventions used throughout (documented in docs/how-to/ask.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from sco_kg import iri, load
 
@@ -449,3 +456,102 @@ def test_group_and_organisation_membership_answer_alike(asserted: Dataset, reaso
         assert column(asserted, f"SELECT ?s WHERE {{ {group} sco:hasMemberState ?s }}") == states
         assert column(reasoned, f"SELECT ?s WHERE {{ ?s sco:memberThroughStateGroup {org} }}") == states
         assert column(reasoned, f"SELECT ?s WHERE {{ ?s sco:memberOf {org} }}") == states
+
+
+# ---------------------------------------------------------------------------------------------------------
+# docs/how-to/ask.md: every query of the guide runs, on rdflib and through the CLI (Oxigraph), with these rows
+# ---------------------------------------------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "ask.md"
+ID = iri.ID
+DOCS_SIGNED = {
+    "declaration-2001": SIX,
+    "agreement-military-trust-1996": FIVE,
+    "agreement-reduction-military-forces-1997": FIVE,
+    "shanghai-convention-2001": SIX,  # from the worldjpn.net context graph
+}
+
+
+def guide_queries() -> dict[str, str]:
+    """Return {section heading: SPARQL} for every ``## `` section of the guide that holds a sparql block."""
+    found = {}
+    for section in re.split(r"^## ", GUIDE.read_text(encoding="utf-8"), flags=re.M)[1:]:
+        heading = section.splitlines()[0].strip()
+        blocks = re.findall(r"```sparql\n(.*?)```", section, re.S)
+        assert len(blocks) <= 1, f"one query per question shape: {heading}"
+        if blocks:
+            found[heading] = blocks[0]
+    return found
+
+
+def short(value: str) -> str:
+    """Return an sco-kg IRI as its last segment, anything else unchanged."""
+    return value.rsplit("/", 1)[-1] if value.startswith(iri.BASE) else value
+
+
+def check_who_signed(found: set[tuple[str, ...]]) -> None:
+    assert found == {(doc, state) for doc, states in DOCS_SIGNED.items() for state in states}
+
+
+def check_who_is_a_member(found: set[tuple[str, ...]]) -> None:
+    assert found == {("sco", s, "ImpliedGraph") for s in SIX} | {("shanghai-five", s, "ImpliedGraph") for s in FIVE}
+
+
+def check_planned(found: set[tuple[str, ...]]) -> None:
+    assert len(found) == 23
+    assert {r[0] for r in found if r[1] == ""} == {
+        "maintain-global-strategic-balance",
+        "transform-shanghai-five-mechanism",
+    }
+    assert ("set-up-council-of-coordinators", "sco", "has approved", "has approved", "Approved") in found
+    assert ("organize-annual-heads-of-state-meetings", "sco", "plans", "plans", "Planned") in found
+
+
+def check_which_sentence(found: set[tuple[str, ...]]) -> None:
+    assert {(r[0], r[3], r[4]) for r in found} == {
+        ("bishkek", "stated", "p13-s2"),
+        ("shanghai-five-countries", "implied", "p18-s1"),
+        ("shanghai-five-countries", "implied", "p4-s1"),
+    }
+    text = source_text()
+    assert all(re.sub(r"\[([^\]]*)\]\(#\)", r"\1", r[5]) in text for r in found)
+
+
+def check_reported(found: set[tuple[str, ...]]) -> None:
+    assert found == {(s, "presidents", verb) for s, verb in REPORTING_VERBS.items()}
+
+
+GUIDE_CHECKS = {
+    "Who signed?": check_who_signed,
+    "Who is a member, and is that stated or implied?": check_who_is_a_member,
+    "What is planned, by whom, with which modality?": check_planned,
+    "Which sentence says it?": check_which_sentence,
+    "Who is reported as saying it, with which verb?": check_reported,
+}
+
+
+def test_guide_has_one_query_per_question_shape() -> None:
+    assert set(guide_queries()) == set(GUIDE_CHECKS)
+
+
+@pytest.mark.parametrize("heading", sorted(GUIDE_CHECKS))
+def test_guide_query_rows(reasoned: Dataset, heading: str, tmp_path: Path) -> None:
+    """The guide's query gives the expected rows on rdflib and the same rows through ``sco-kg sparql``."""
+    query = guide_queries()[heading]
+    on_rdflib = {
+        tuple("" if v is None else short(str(v)) for v in row)  # type: ignore[union-attr]
+        for row in reasoned.query(query)
+    }
+    GUIDE_CHECKS[heading](on_rdflib)
+    path = tmp_path / "q.rq"
+    path.write_text(query, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "sco_kg.cli", "sparql", "-f", str(path), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    on_cli = {tuple(short(v) for v in row) for row in list(csv.reader(io.StringIO(done.stdout)))[1:]}
+    assert on_cli == on_rdflib
