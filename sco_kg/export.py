@@ -1073,7 +1073,7 @@ def wikidata_statements(with_files: Sequence[str | Path] = (), ids_file: Path | 
     qids = verified_wikidata_ids(ids_file)
     st = open_store(inferred=False, with_files=tuple(Path(p) for p in with_files))
     sources: dict[str, list[str]] = defaultdict(list)
-    query = iri.sparql_prefixes() + "SELECT ?g ?src WHERE { ?g prov:wasDerivedFrom ?src }"
+    query = iri.sparql_prefixes() + "SELECT ?g ?src WHERE { ?g prov:wasDerivedFrom|sco:impliedBy ?src }"
     for row in cast(Iterable[Any], st.query(query, use_default_graph_as_union=True)):
         sources[row["g"].value].append(row["src"].value)
 

@@ -19,32 +19,52 @@ class SCO(DefinedNamespace):
     _NS = Namespace(iri.ONTOLOGY)
     _fail = True
 
-    # Classes
+    # Classes and individuals
     Action: URIRef
     Aim: URIRef
     ApprovalEvent: URIRef
+    Approved: URIRef
+    ArrangementSet: URIRef
     AssertionGraph: URIRef
     Assessment: URIRef
     Charter: URIRef
     City: URIRef
     Collective: URIRef
+    Condition: URIRef
     Convention: URIRef
     Declaration: URIRef
+    DeclarationVoice: URIRef
     Document: URIRef
     DocumentSet: URIRef
+    Done: URIRef
     EstablishmentEvent: URIRef
     Event: URIRef
+    Existing: URIRef
+    Expected: URIRef
+    ExpectedBenefit: URIRef
     FieldOfCooperation: URIRef
     GeographicScope: URIRef
+    Happened: URIRef
+    HasApproved: URIRef
     HeadOfState: URIRef
     HistoricalPeriod: URIRef
+    ImpliedGraph: URIRef
     InternationalInstrument: URIRef
     InternationalOrganization: URIRef
+    IsBelieved: URIRef
+    IsConsidering: URIRef
+    IsExpected: URIRef
+    IsFirmlyBelieved: URIRef
+    IsOfSpecialSignificance: URIRef
+    IsOrdered: URIRef
+    IsSubjectOfBelief: URIRef
+    IsWilling: URIRef
     Mechanism: URIRef
     Meeting: URIRef
     MeetingMechanism: URIRef
     Membership: URIRef
     Modality: URIRef
+    ModalityScheme: URIRef
     NegotiationProcess: URIRef
     NewsRelease: URIRef
     NonBindingInstrument: URIRef
@@ -53,18 +73,24 @@ class SCO(DefinedNamespace):
     OrganizationClass: URIRef
     OrganizationalBody: URIRef
     Place: URIRef
+    Planned: URIRef
     PlannedBody: URIRef
+    Plans: URIRef
     Principle: URIRef
     Procedure: URIRef
     RecurringMeeting: URIRef
+    ReleaseVoice: URIRef
+    ReportedVoice: URIRef
     Role: URIRef
     RulesOfProcedure: URIRef
+    Should: URIRef
     SigningEvent: URIRef
     Spirit: URIRef
     State: URIRef
     StateGroup: URIRef
     StateGrouping: URIRef
     Status: URIRef
+    StatusScheme: URIRef
     SummaryDocument: URIRef
     Summit: URIRef
     Threat: URIRef
@@ -72,11 +98,16 @@ class SCO(DefinedNamespace):
     TransformationEvent: URIRef
     Treaty: URIRef
     Trend: URIRef
+    UnderConsideration: URIRef
+    Voice: URIRef
+    Will: URIRef
+
     # Properties
     actor: URIRef
     actorOf: URIRef
     addresses: URIRef
     admissionRule: URIRef
+    agreesWith: URIRef
     approvedBy: URIRef
     approves: URIRef
     assesses: URIRef
@@ -84,10 +115,12 @@ class SCO(DefinedNamespace):
     attributionPhrase: URIRef
     basedOn: URIRef
     carriedOutIn: URIRef
+    charterOf: URIRef
     cites: URIRef
     componentOf: URIRef
     concernsField: URIRef
     conformsTo: URIRef
+    connective: URIRef
     continues: URIRef
     date: URIRef
     developedIn: URIRef
@@ -96,6 +129,7 @@ class SCO(DefinedNamespace):
     drafts: URIRef
     evaluator: URIRef
     features: URIRef
+    followsFrom: URIRef
     foundingDocument: URIRef
     foundingMemberOf: URIRef
     function: URIRef
@@ -110,18 +144,25 @@ class SCO(DefinedNamespace):
     hasPart: URIRef
     hasParticipant: URIRef
     hasPrinciple: URIRef
+    hasReason: URIRef
     hasSignatory: URIRef
     hasText: URIRef
     hasTime: URIRef
     holdsRole: URIRef
+    hostingProcedure: URIRef
+    impliedBy: URIRef
+    inAdditionTo: URIRef
     involves: URIRef
     isBasisOf: URIRef
+    isBasisOfRelationsAmong: URIRef
     isFoundingDocumentOf: URIRef
     isHeadOfStateOf: URIRef
+    isMemberStateOf: URIRef
     isSignatoryOf: URIRef
     issuedBy: URIRef
     locatedIn: URIRef
     memberOf: URIRef
+    memberThroughStateGroup: URIRef
     modality: URIRef
     modalityWord: URIRef
     object: URIRef
@@ -131,6 +172,7 @@ class SCO(DefinedNamespace):
     participatedIn: URIRef
     partner: URIRef
     plannedLocation: URIRef
+    plannedSubOrganizationOf: URIRef
     produced: URIRef
     producedAt: URIRef
     realizedAs: URIRef
@@ -138,34 +180,20 @@ class SCO(DefinedNamespace):
     relatedTo: URIRef
     replacedBy: URIRef
     replaces: URIRef
+    reportedSpeaker: URIRef
+    reportingVerb: URIRef
     reports: URIRef
     sentenceNumber: URIRef
     signed: URIRef
     signedAt: URIRef
     signedBy: URIRef
     signingEvent: URIRef
+    statesOf: URIRef
     status: URIRef
+    summitOf: URIRef
     toExpound: URIRef
+    voice: URIRef
     year: URIRef
-    # Individuals (modalities, statuses, schemes)
-    Approved: URIRef
-    Done: URIRef
-    Existing: URIRef
-    Expected: URIRef
-    Happened: URIRef
-    IsBelieved: URIRef
-    IsConsidering: URIRef
-    IsExpected: URIRef
-    IsOfSpecialSignificance: URIRef
-    IsOrdered: URIRef
-    IsWilling: URIRef
-    ModalityScheme: URIRef
-    Planned: URIRef
-    Plans: URIRef
-    Should: URIRef
-    StatusScheme: URIRef
-    UnderConsideration: URIRef
-    Will: URIRef
 
 
 ID = Namespace(iri.ID)
