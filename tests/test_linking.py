@@ -327,7 +327,9 @@ def test_the_texts_names_are_labels_and_official_titles_alt_labels(data):
         assert set(data.objects(ent(key), RDFS.label)) & {Literal(label, lang="en")}, key
     official = {
         "place/almaty": "Alma-ata",
-        "document/agreement-military-trust-1996": "Agreement on Confidence Building in the Military Field in the Border Area",
+        "document/agreement-military-trust-1996": (
+            "Agreement on Confidence Building in the Military Field in the Border Area"
+        ),
         "document/shanghai-convention-2001": "Shanghai Convention on Combating Terrorism, Separatism and Extremism",
     }
     for key, alt in official.items():
