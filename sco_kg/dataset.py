@@ -159,13 +159,36 @@ def _inputs_key(kind: str, src: Source) -> tuple[Any, ...]:
     return (kind, src, str(paths.resource_root()), tuple(stamp))
 
 
+def fill_default_graph(store: pyoxigraph.Store) -> None:
+    """Make the default graph of the in-memory ``store`` the SET union of its named graphs (an RDF merge).
+
+    SPARQL 1.1 matches a basic graph pattern once per distinct solution; pyoxigraph's
+    ``use_default_graph_as_union`` is a bag (a triple in two named graphs matches twice) and overrides a query's
+    own FROM / FROM NAMED. With a real default graph neither flag is needed. Cost, measured: +10 ms / +3 MB for
+    the declaration (5,072 quads); +0.9 s / +106 MB for ``bench.corpus 1000`` (320 k quads, loaded in
+    0.7 s / 111 MB). The on-disk store (``--store``) is read-only: it keeps the union flag (a bag).
+    """
+    import pyoxigraph as ox
+
+    store.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)
+    )
+
+
 def cached_store(source: Source | None = None) -> pyoxigraph.Store:
-    """Return a shared pyoxigraph store of ``source``, kept while its input files are unchanged (size, mtime)."""
+    """Return a shared pyoxigraph store of ``source`` for queries, kept while its input files are unchanged.
+
+    Its default graph holds the set union of the named graphs (:func:`fill_default_graph`), except for an
+    on-disk store, which is opened read-only as built.
+    """
     src = source or Source()
     key = _inputs_key("oxigraph", src)
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = open_store(src)
+            opened = open_store(src)
+            if src.store_dir is None:
+                fill_default_graph(opened)
+            _CACHE[key] = opened
         return _CACHE[key]
 
 

@@ -523,6 +523,8 @@ def test_w3c_formats_are_byte_for_byte_oxigraphs(tricky_store, text, fmt):
     }
     ours = sco_kg.run(text, None, Limits(timeout=None, max_rows=None), target=tricky_store).serialize(fmt)
     theirs = tricky_store.query(text).serialize(format=formats[fmt])
+    if text.startswith("ASK") and fmt in ("csv", "tsv"):  # the one deviation: a final line end (issue 13)
+        theirs += b"\r\n" if fmt == "csv" else b"\n"
     assert ours == theirs
 
 

@@ -176,8 +176,8 @@ def csv_cell(t: Term | None) -> str:
 
 def _to_csv(r: Result) -> bytes:
     # SPARQL 1.1 Query Results CSV: RFC 4180, CRLF line ends, lexical forms only.
-    if r.form == "ASK":
-        return b"true" if r.boolean else b"false"
+    if r.form == "ASK":  # Oxigraph writes no line end here; a text format ends with one (issue 13)
+        return b"true\r\n" if r.boolean else b"false\r\n"
     lines = [",".join(r.vars)]
     lines.extend(",".join(csv_cell(t) for t in row) for row in r.rows)
     return ("\r\n".join(lines) + "\r\n").encode()
@@ -210,8 +210,8 @@ def _tsv_cell(t: Term | None) -> str:
 
 def _to_tsv(r: Result) -> bytes:
     # SPARQL 1.1 Query Results TSV: terms in Turtle/N-Triples syntax, short forms for numbers and booleans.
-    if r.form == "ASK":
-        return b"true" if r.boolean else b"false"
+    if r.form == "ASK":  # as for CSV, with TSV's line end
+        return b"true\n" if r.boolean else b"false\n"
     lines = ["\t".join(f"?{v}" for v in r.vars)]
     lines.extend("\t".join(_tsv_cell(t) for t in row) for row in r.rows)
     return ("\n".join(lines) + "\n").encode()

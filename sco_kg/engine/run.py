@@ -42,6 +42,16 @@ def _syntax_error(exc: BaseException) -> QueryError:
     return QueryError(f"SPARQL syntax error: {msg}")
 
 
+def _query_options(store: Any, info: policy.QueryInfo) -> dict[str, Any]:
+    # A store with a default graph of its own (dataset.fill_default_graph) is queried as it is; otherwise the
+    # default graph is the union of the named graphs, unless the query names its dataset (FROM / FROM NAMED).
+    import pyoxigraph as ox
+
+    if info.dataset_iris or any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
 def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int | None) -> tuple[Result, bool]:
     import pyoxigraph as ox
 
@@ -54,7 +64,7 @@ def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int 
             raise QueryError(f"update failed: {' '.join(str(exc).split())}") from None
         return Result("UPDATE"), False
     try:
-        res = store.query(text, use_default_graph_as_union=True)
+        res = store.query(text, **_query_options(store, info))
         if isinstance(res, ox.QueryBoolean):
             return Result("ASK", boolean=bool(res)), False
         if isinstance(res, ox.QuerySolutions):
