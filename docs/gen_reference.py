@@ -148,7 +148,7 @@ def queries_markdown() -> str:
     out += [
         f"The {len(files)} canned queries in `queries/`, from their `#+` headers. Run one with",
         "`sco-kg query NAME [--param KEY=VALUE ...]` (see [the command-line reference](cli.md#sco-kg-query)), from",
-        "Python with `sco_kg.query.run(NAME, {KEY: VALUE})`, or on the server at `/queries/NAME?KEY=VALUE`.",
+        "Python with `sco_kg.query(NAME, {KEY: VALUE})`, or on the server at `/queries/NAME?KEY=VALUE`.",
         "",
         "| name | summary | parameters | tags |",
         "|---|---|---|---|",

@@ -69,7 +69,6 @@ SYSTEM_READ = (
     "/dev/urandom",
     "/dev/random",
     "/dev/tty",
-    "/proc/self",
     "/sys/fs/cgroup",
 )
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -137,7 +136,13 @@ class Policy:
         return os.path.basename(head) == "__pycache__" and ".pyc" in tail
 
     def may_read(self, path: str) -> bool:
-        """Return whether the real path ``path`` may be opened for reading."""
+        """Return whether the real path ``path`` may be opened for reading.
+
+        ``/proc/self`` is the calling process's own entry: it resolves to ``/proc/<pid>`` of whichever process
+        asks (a forked query worker reads its own, not its parent's)."""
+        own = f"/proc/{os.getpid()}"
+        if path == own or path.startswith(own + os.sep):
+            return True
         return self._under(path, self.read_dirs) or self.may_write(path)
 
     def may_connect(self, host: str, port: int | None) -> bool:

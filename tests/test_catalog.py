@@ -110,7 +110,7 @@ BAD = {
     "select star": (GOOD.replace("SELECT ?state ?label", "SELECT *"), "SELECT * is not allowed"),
     "foreign prefix": (
         GOOD.replace("PREFIX sco: <https://w3id.org/sco-kg/ontology/>", "PREFIX sco: <http://example.org/>"),
-        "differs from sco_kg/iri.py",
+        "differs from sco_kg/rdf/iri.py",
     ),
     "update": ("#+ summary: x\nINSERT DATA { <http://a> <http://b> <http://c> }\n", "SPARQL Update (INSERT)"),
     "service var": (GOOD.replace("?state a sco:State", "SERVICE ?x { ?state a sco:State }"), "SERVICE a variable"),

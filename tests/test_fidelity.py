@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sco_kg import iri, load
+from sco_kg import load
+from sco_kg.rdf import iri
 
 if TYPE_CHECKING:
     from rdflib import Dataset

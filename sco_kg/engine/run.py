@@ -1,9 +1,10 @@
 """THE query boundary: every query (CLI, Python API, server, agents) runs through :func:`run`.
 
 1. The gate (:mod:`sco_kg.sparql.policy`) decides what the query may do before anything runs.
-2. The query runs on one of two engines, ``"oxigraph"`` (default; a pyoxigraph ``Store`` of the dataset, the
-   default graph the union of the named graphs) or ``"rdflib"`` (a ``Dataset(default_union=True)``), within its
-   :class:`~sco_kg.engine.limits.Limits`: a wall-clock deadline (:mod:`sco_kg.engine.timeouts`) and a row cap.
+2. The query runs on one of two engines, ``"oxigraph"`` (default; a pyoxigraph ``Store`` of the dataset whose
+   default graph is the set union of the named graphs) or ``"rdflib"`` (a ``Dataset(default_union=True)``),
+   within its :class:`~sco_kg.engine.limits.Limits`: by default in a forked worker process
+   (:mod:`sco_kg.engine.workers`) that is killed on the deadline, bounded in memory and without network.
 3. The answer is a frozen :class:`~sco_kg.engine.results.Result`, serialised by one set of W3C writers.
 
 Canned queries (:func:`run_canned`) bind their typed parameters (:mod:`sco_kg.sparql.params`) first.
@@ -15,16 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sco_kg.dataset import Source, cached_dataset, cached_store
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
-from sco_kg.engine.timeouts import with_timeout
 from sco_kg.errors import QueryError, ScoKgError, UsageError
 from sco_kg.rdf.term import Term
 from sco_kg.sparql import policy
 from sco_kg.sparql.params import bind_params, bind_values
+
+if TYPE_CHECKING:
+    from sco_kg.engine.workers import WorkerPool
 
 Engine = Literal["oxigraph", "rdflib"]
 ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
@@ -162,6 +165,46 @@ def evaluate(
     return _eval_rdflib(target, text, info, bindings, max_rows)
 
 
+def _job(target: Any, payload: tuple[Any, ...]) -> tuple[Result, bool]:
+    """The work of one query, in whatever process runs it: the gate (when not passed already), then evaluation."""
+    text, info, gate, bindings, max_rows = payload
+    if info is None:
+        info = policy.check(text, **gate)
+    result, overflow = evaluate(target, text, info, bindings, max_rows)
+    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
+    return replace(result, ordered=ordered), overflow
+
+
+def _isolated(target: Any, payload: tuple[Any, ...], limits: Limits, network: bool) -> tuple[Result, bool]:
+    from sco_kg.engine import workers
+
+    if limits.isolation == "process":
+        return workers.run_once(
+            _job, payload, limits.timeout, memory_limit=limits.memory_limit, network=network, state=target,
+            limit_hint="--memory-limit",
+        )  # fmt: skip
+    if limits.isolation == "thread" and limits.timeout is not None:
+        return workers.run_in_thread(lambda: _job(target, payload), limits.timeout)
+    return _job(target, payload)
+
+
+def _finish(result: Result, overflow: bool, limits: Limits) -> Result:
+    if overflow and not limits.truncate:
+        raise QueryError(
+            f"the query returned more than {limits.max_rows} rows (the row cap): add LIMIT, or raise --max-rows"
+        )
+    return replace(result, truncated=overflow)
+
+
+def _check_limits(limits: Limits, engine: str) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    if limits.max_rows is not None and limits.max_rows < 0:
+        raise UsageError(f"max_rows must be 0 or more, got {limits.max_rows}")
+    if limits.timeout is not None and not limits.timeout > 0:
+        raise UsageError(f"timeout must be a positive number of seconds, got {limits.timeout}")
+
+
 def run(
     text: str,
     source: Source | None = None,
@@ -174,27 +217,28 @@ def run(
 ) -> Result:
     """Return the result of any SPARQL text on the dataset of ``source``, after the gate, within the limits.
 
+    The gate (what the query may do) is decided before anything runs; the query then runs as
+    ``limits.isolation`` says: by default in a forked worker process that is killed on the deadline, bounded
+    in memory and (unless ``limits.allow_service`` lets a SERVICE through) without network.
+
     Args:
         text: a SPARQL 1.1 query (or update, when ``allow_update``).
         source: what the dataset holds (:class:`~sco_kg.dataset.Source`; the shipped dataset with inference
             when ``None``).
-        limits: timeout, row cap, isolation and allowed SERVICE hosts (:class:`Limits` defaults when ``None``).
+        limits: timeout, row cap, memory, isolation and allowed SERVICE hosts (:class:`Limits` when ``None``).
         engine: ``"oxigraph"`` (default) or ``"rdflib"``.
         bindings: values for variables, as RDF terms (bound as VALUES / initBindings).
         allow_update: run an update on an in-memory copy of the dataset (nothing is ever written to disk).
-        target: a pyoxigraph ``Store`` or rdflib ``Dataset`` to query instead of the one ``source`` names
-            (the server holds its own).
+        target: a pyoxigraph ``Store`` or rdflib ``Dataset`` to query instead of the one ``source`` names.
 
     Raises:
         QueryRejected: the gate refuses the text (SERVICE, LOAD, remote FROM, update).
-        QueryTimeout: the query ran out of time.
+        QueryTimeout: the query ran out of time (its worker was killed).
+        MemoryLimitExceeded: the query needed more memory than ``limits.memory_limit``.
         QueryError: a syntax error (with line and column), an evaluation error, or too many rows.
     """
     limits = limits or Limits()
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
-    if limits.max_rows is not None and limits.max_rows < 0:
-        raise UsageError(f"max_rows must be 0 or more, got {limits.max_rows}")
+    _check_limits(limits, engine)
     info = policy.check(text, allow_update=allow_update, allow_service=limits.allow_service)
     src = source or Source()
     if target is None:
@@ -208,18 +252,28 @@ def run(
         import pyoxigraph as ox
 
         target = _copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
-    work_target = target
+    payload = (text, info, {}, dict(bindings or {}), limits.max_rows)
+    result, overflow = _isolated(target, payload, limits, network=bool(info.services))
+    return _finish(result, overflow, limits)
 
-    def work() -> tuple[Result, bool]:
-        return evaluate(work_target, text, info, bindings, limits.max_rows)
 
-    result, overflow = with_timeout(work, limits.timeout, limits.isolation)
-    if overflow and not limits.truncate:
-        raise QueryError(
-            f"the query returned more than {limits.max_rows} rows (the row cap): add LIMIT, or raise --max-rows"
-        )
-    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
-    return replace(result, ordered=ordered, truncated=overflow)
+async def run_in_pool(
+    pool: WorkerPool,
+    text: str,
+    limits: Limits | None = None,
+    *,
+    bindings: Mapping[str, Term] | None = None,
+) -> Result:
+    """Return the result of ``text`` run by a worker of ``pool`` (the server's), whose state is the store.
+
+    The gate runs in the worker too, so neither it nor the query ever runs on the caller's event loop; a
+    deadline kills and replaces the worker. The pool's workers have no network: SERVICE is refused.
+    """
+    limits = limits or Limits()
+    _check_limits(limits, "oxigraph")
+    payload = (text, None, {"allow_update": False, "allow_service": ()}, dict(bindings or {}), limits.max_rows)
+    result, overflow = await pool.run_async(_job, payload, limits.timeout)
+    return _finish(result, overflow, limits)
 
 
 def run_canned(

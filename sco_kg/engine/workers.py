@@ -90,14 +90,13 @@ from sco_kg.engine._child import (
     spawner_main,
 )
 from sco_kg.engine.errors import MemoryLimitExceeded, PoolBusy, PoolClosed, WorkerDied
+from sco_kg.engine.limits import DEFAULT_MEMORY_LIMIT
 from sco_kg.errors import QueryError, QueryTimeout
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "WorkerPool", "probe_network_isolation", "run_once"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "WorkerPool", "probe_network_isolation", "run_in_thread", "run_once"]
 
 _T = TypeVar("_T")
 
-DEFAULT_MEMORY_LIMIT = 1 << 30
-"""Bytes a worker may grow above its size at start (RLIMIT_DATA); see the module docstring."""
 
 FORK_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
@@ -147,7 +146,7 @@ def _unwrap(out: tuple[Any, ...], limit: int | None, hint: str) -> Any:
     raise exc
 
 
-def _in_thread(fn: Callable[[], _T], timeout: float | None) -> _T:
+def run_in_thread(fn: Callable[[], _T], timeout: float | None) -> _T:
     """The no-fork fallback: ``fn()`` in a daemon thread, abandoned (still running) on timeout."""
     box: dict[str, Any] = {}
 
@@ -478,7 +477,7 @@ class WorkerPool:
         if not self._slots.acquire(timeout=-1 if wait is None else wait):
             raise PoolBusy(f"all {self.size} query workers are busy; try again shortly")
         try:
-            return _in_thread(lambda: fn(self._state, payload), timeout)
+            return run_in_thread(lambda: fn(self._state, payload), timeout)
         finally:
             self._slots.release()  # a timed-out thread keeps running: capacity is over-committed (documented)
 
@@ -522,7 +521,7 @@ def run_once(
     """
     _check_timeout(timeout)
     if not FORK_AVAILABLE:
-        return _in_thread(lambda: fn(state, payload), timeout)
+        return run_in_thread(lambda: fn(state, payload), timeout)
     ours, theirs = socket.socketpair()
     with tempfile.TemporaryFile() as err:
         pid = os.fork()
@@ -538,6 +537,9 @@ def run_once(
                 send(theirs, body)
             except MemoryError:
                 os._exit(EXIT_MEMORY)
+            except BaseException as exc:  # the set-up failed: say so instead of dying silently
+                with contextlib.suppress(BaseException):
+                    send(theirs, pickle.dumps(("err", QueryError, f"the query worker could not start: {exc}")))
             finally:
                 os._exit(0)
         theirs.close()

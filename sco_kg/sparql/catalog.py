@@ -132,7 +132,7 @@ def parse(text: str, path: Path) -> Query:
     for pfx, ns in info.prefixes.items():
         if iri.PREFIXES.get(pfx) != ns:
             want = f"<{iri.PREFIXES[pfx]}>" if pfx in iri.PREFIXES else "not a project prefix"
-            raise _fail(path, f"PREFIX {pfx}: <{ns}> differs from sco_kg/iri.py PREFIXES ({want})")
+            raise _fail(path, f"PREFIX {pfx}: <{ns}> differs from sco_kg/rdf/iri.py PREFIXES ({want})")
     used_vars = set(policy.variables(policy.tokenize(text)))
     params: dict[str, Param] = {}
     raw_params = meta.get("params", {})

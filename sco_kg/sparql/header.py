@@ -45,6 +45,8 @@ _YAML_WORDS = frozenset(
 )
 
 
+# YAML 1.1 §5.1: printable characters only (tab, and #x20-#x7E, #x85, #xA0-#xD7FF, #xE000-#xFFFD, astral).
+_NOT_PRINTABLE = re.compile("[^\\t\\x20-\\x7e\\x85\\xa0-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
 _PLAIN_INT = re.compile(r"^-?(?:0|[1-9][0-9]*)$")
 
 
@@ -170,6 +172,10 @@ def parse_header(lines: list[tuple[int, str]]) -> dict[str, Any]:
     Raises:
         HeaderError: the text is outside the supported YAML subset or is not valid YAML.
     """
+    for no, content in lines:
+        bad = _NOT_PRINTABLE.search(content)
+        if bad:
+            raise HeaderError(no, f"character U+{ord(bad.group()):04X} is not allowed in a header (YAML: printable only)")
     # Drop blank lines and full-line comments; tabs are not YAML indentation.
     items: list[tuple[int, int, str]] = []
     after_blank: set[int] = set()  # indexes of items that follow a blank line

@@ -51,7 +51,7 @@ def add_read_options(p: argparse.ArgumentParser, store: bool = True, context: bo
     p.add_argument(
         "--max-bytes",
         metavar="N",
-        type=_byte_count,
+        type=byte_count,
         default=None,
         help="refuse input files larger than N bytes (suffixes k, M, G; 0 = no limit; default 512M)",
     )
@@ -108,7 +108,7 @@ def add_lang_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the labels shown (default: en)")
 
 
-def _byte_count(text: str) -> int:
+def byte_count(text: str) -> int:
     """Return a size such as ``5000``, ``64k``, ``10M`` or ``1G`` in bytes (argparse type of ``--max-bytes``)."""
     units = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
     value = text.strip().lower().removesuffix("b")

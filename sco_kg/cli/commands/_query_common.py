@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from sco_kg.cli.commands._common import add_lang_option, add_read_options, graphs_used, source_of
+from sco_kg.cli.commands._common import add_lang_option, add_read_options, byte_count, graphs_used, source_of
 
 if TYPE_CHECKING:
     from sco_kg.engine.limits import Limits
@@ -18,6 +18,7 @@ RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
 DEFAULT_TIMEOUT = 30.0  # = sco_kg.engine.limits.DEFAULT_TIMEOUT (not imported: --help stays cheap)
 DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MEMORY_LIMIT = 1 << 30  # = sco_kg.engine.limits.DEFAULT_MEMORY_LIMIT
 
 
 def _positive_float(text: str) -> float:
@@ -54,6 +55,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help=f"stop the query after S seconds (default: {DEFAULT_TIMEOUT:g})")  # fmt: skip
     p.add_argument("--max-rows", type=_non_negative_int, default=DEFAULT_MAX_ROWS, metavar="N",
                    help=f"fail when the result has more than N rows (default: {DEFAULT_MAX_ROWS})")  # fmt: skip
+    p.add_argument("--memory-limit", type=byte_count, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
+                   help="stop a query whose worker process grows by more than SIZE (suffixes k, M, G; "
+                   "0 = no limit; default 1G)")  # fmt: skip
 
 
 def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result]) -> int:
@@ -62,7 +66,7 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
     from sco_kg.engine.limits import Limits
     from sco_kg.errors import UsageError
 
-    limits = Limits(timeout=args.timeout, max_rows=args.max_rows)
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, memory_limit=args.memory_limit or None)
     endpoint = getattr(args, "endpoint", None)
     context = getattr(args, "context", True)
     if endpoint and (
