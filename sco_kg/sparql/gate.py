@@ -205,8 +205,10 @@ def _parse(text: str, parse: Any) -> tuple[Any, bool]:
         except ParseBaseException as exc:
             errors.append(exc)
         except RecursionError:
+            # rdflib's grammar recurses once per triple pattern of a block and per level of nesting.
             raise QueryError(
-                "SPARQL query nested too deeply to check (about 30 levels of groups or brackets)"
+                "SPARQL query too deep for the parser: about 100 triple patterns in one block or 30 nested "
+                "groups at most (split a long block into several { … } groups)"
             ) from None
     best = max(errors, key=lambda e: e.loc)
     found = f", found {text[best.loc : best.loc + 12]!r}" if best.loc < len(text) else ", found end of text"
