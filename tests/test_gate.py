@@ -131,6 +131,8 @@ VARIANTS = {
     "escape inside the IRI": "SELECT * WHERE { SERVICE <URL\\u002Fx> { ?s ?p ?o } }",
     # rdflib decodes \u0022 and sees a string around SERVICE; Oxigraph keeps it inside the first string.
     "hidden from rdflib by an escaped quote": 'SELECT * WHERE { FILTER("\\u0022 < ") SERVICE <URL> {} #")\n}',
+    # rdflib reads \u with 8 digits as one escape (a quote); Oxigraph reads \u0000 then "0022".
+    "hidden from rdflib by an 8-digit \\u": 'SELECT * WHERE { FILTER("\\u00000022 < ") SERVICE <URL> {} #")\n}',
 }
 
 

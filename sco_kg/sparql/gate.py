@@ -150,9 +150,11 @@ def check(
     info = analyse(text)
     _enforce(info, allow_update, hosts, local_graph_prefix, "")
     oxigraph_text, placeholders = _oxigraph_reading(text)
-    # Oxigraph reads the same text as rdflib when it decodes no escape, and cannot do anything forbidden when
-    # no capability keyword is left in its reading: only otherwise is a second parse needed.
-    if placeholders and _may_need_capabilities(oxigraph_text):
+    # A second parse is needed only when Oxigraph reads other text than rdflib (an escape either decodes and
+    # the other does not: ``\\U`` with 4 digits, ``\\u`` with 8, ``\\\\u…``, surrogates, or any escape that
+    # Oxigraph keeps inside a string or an IRI) and a capability keyword is left in Oxigraph's reading.
+    differs = placeholders or ("\\" in text and oxigraph_text != decode_escapes(text))
+    if differs and _may_need_capabilities(oxigraph_text):
         note = " (as Oxigraph reads the query's \\u escapes)"
         try:
             other = _unmask(_analyse_text(oxigraph_text, _grammar_parse), placeholders)
