@@ -217,6 +217,7 @@ def test_local_from_allowed_and_reported_with_prefixes_and_base() -> None:
     info = gate.check(text)
     assert info.from_graphs == (LOCAL, iri.GRAPH_TEXT)
     assert info.from_named == (iri.GRAPH_CURATION,)
+    assert info.prefixes == {"g": iri.GRAPH}
     assert info.has_dataset_clause and not info.is_update
     assert not gate.check("SELECT * WHERE { ?s ?p ?o }").has_dataset_clause
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,6 +91,7 @@ class QueryInfo:
     ordered: bool = False  # top-level ORDER BY
     projection: tuple[str, ...] | None = None  # SELECT variable names in order; None for SELECT * / non-SELECT
     update_ops: tuple[str, ...] = ()  # the update operations, in order, once each ("INSERT DATA", "LOAD", ...)
+    prefixes: dict[str, str] = field(default_factory=dict, compare=False)  # PREFIX declarations, resolved
 
     @property
     def is_update(self) -> bool:
@@ -248,6 +249,7 @@ def _analyse_text(text: str, parse: Any) -> QueryInfo:
     body = tree[1]
     found = _Found(prologue)
     found.walk(body)
+    found.declare(tree[0])
     projection: tuple[str, ...] | None = None
     if body.name == "SelectQuery" and _get(body, "projection"):
         projection = tuple(str(_get(v, "var") or _get(v, "evar")) for v in body["projection"])
@@ -258,6 +260,7 @@ def _analyse_text(text: str, parse: Any) -> QueryInfo:
         from_named=tuple(found.named),
         ordered=_get(body, "orderby") is not None,
         projection=projection,
+        prefixes=found.prefixes,
     )
 
 
@@ -271,6 +274,7 @@ def _update_info(tree: CompValue) -> QueryInfo:
     for pro, request in zip(tree["prologue"], requests, strict=False):
         prologue = _prologue(pro, prologue)
         found.prologue = prologue
+        found.declare(pro)
         ops.append(_UPDATE_OPS.get(request.name, request.name))
         if request.name == "Load":
             found.loads.append(found.resolve(request["iri"]))
@@ -282,6 +286,7 @@ def _update_info(tree: CompValue) -> QueryInfo:
         from_named=tuple(found.named),
         loads=tuple(found.loads),
         update_ops=tuple(dict.fromkeys(ops)),
+        prefixes=found.prefixes,
     )
 
 
@@ -306,6 +311,14 @@ class _Found:
         self.default: list[str] = []
         self.named: list[str] = []
         self.loads: list[str] = []
+        self.prefixes: dict[str, str] = {}
+
+    def declare(self, decls: Any) -> None:
+        """Record the PREFIX declarations of a prologue, as rdflib resolved them (against BASE)."""
+        for decl in decls:
+            if isinstance(decl, CompValue) and decl.name == "PrefixDecl":
+                prefix = str(_get(decl, "prefix") or "")
+                self.prefixes[prefix] = str(self.prologue.namespace_manager.store.namespace(prefix))
 
     def resolve(self, term: Any) -> str:
         if isinstance(term, Variable):
