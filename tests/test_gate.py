@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -414,3 +416,20 @@ def test_controls_for_the_property_hit_without_the_gate(counter: HitCounter) -> 
         run_oxigraph(text)
         run_rdflib(text)
         assert len(counter.hits) > before, form
+
+
+def test_benchmark_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m bench.gate`` at its smallest size reports every body with the gate's verdict (never times)."""
+    from bench import gate as bench_gate
+
+    monkeypatch.setattr(bench_gate, "OUT", tmp_path)
+    assert bench_gate.main(["--max-kb", "1", "--runs", "1"]) == 0
+    report = json.loads((tmp_path / "gate.json").read_text(encoding="utf-8"))
+    outcomes = {key: value["outcome"] for key, value in report["results"].items()}
+    assert outcomes == {
+        "realistic/1KB": "accepted",
+        "realistic-escapes/1KB": "accepted",
+        "adversarial/1KB": "error",
+        "service-after-values/1KB": "refused",
+    }
+    assert "| realistic | 1 KB |" in capsys.readouterr().out
