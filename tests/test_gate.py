@@ -195,6 +195,8 @@ def test_allowed_service_host_passes_and_is_reported() -> None:
     assert gate.check(text, allow_service=["query.wikidata.org"]).services == ("https://Query.Wikidata.org/sparql",)
     assert "allow its host with --allow-service HOST" in refused(text, allow_service=["example.org"])
     assert "a variable" in refused("SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }", allow_service=["example.org"])
+    assert gate.check(text, allow_service="query.wikidata.org").services  # one host given as a string
+    assert "is refused" in refused(text, allow_service="query.wikidata.org.evil")
 
 
 def test_remote_from_and_from_named_refused(counter: HitCounter) -> None:
@@ -275,6 +277,23 @@ def test_form_detection(text: str, form: str) -> None:
     if form != "UPDATE":
         with pytest.raises(SyntaxError):
             ox.Store().update(text)  # what the form decides: a query is never sent to update()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?b ?a WHERE { ?a ?p ?b }",
+        "SELECT DISTINCT ?a (COUNT(?b) AS ?n) ?c WHERE { ?a ?b ?c } GROUP BY ?a ?c",
+        "SELECT (STR(?a) AS ?label) ?a WHERE { VALUES ?a { <urn:x> } }",
+        "SELECT * WHERE { ?s ?p ?o }",
+    ],
+)
+def test_projection_agrees_with_pyoxigraph(text: str) -> None:
+    result = ox.Store().query(text)
+    assert isinstance(result, ox.QuerySolutions)
+    names = tuple(v.value for v in result.variables)
+    projection = gate.analyse(text).projection
+    assert projection == (None if "*" in text else names)
 
 
 def test_projection_and_order() -> None:

@@ -23,7 +23,9 @@ reads it and refuses if either reading does something forbidden:
   a syntax error. The gate models that reading by replacing each such escape (read left to right, a
   backslash pairing with the character after it, as in ``ECHAR`` and ``PN_LOCAL_ESC``) by a placeholder
   character that is valid inside a string or an IRI and ends neither, parses that text with rdflib's grammar,
-  and maps the placeholders back to their characters in the IRIs it reports.
+  and maps the placeholders back to their characters in the IRIs it reports. (Oxigraph's main branch,
+  7396ddf of August 2026, rewrote the parser around a logos lexer, ``lib/spargebra/src/lexer.rs`` lines
+  20-41, which still accepts ``UCHAR`` only inside ``IRIREF`` and string tokens; the feature is gone there.)
 
 Keywords. pyparsing compares keywords with ``str.upper()``, so rdflib reads ``ſERVICE`` (long s) and
 ``SERVıCE`` (dotless i) as ``SERVICE``; the keyword pre-check therefore looks in ``text.upper()``.
@@ -147,7 +149,7 @@ def check(
             in a way that cannot be checked.
         QueryError: the text is not a SPARQL query or update (see :func:`analyse`).
     """
-    hosts = frozenset(h.lower() for h in allow_service)
+    hosts = frozenset(h.lower() for h in ([allow_service] if isinstance(allow_service, str) else allow_service))
     info = analyse(text)
     _enforce(info, allow_update, hosts, local_graph_prefix, "")
     oxigraph_text, placeholders = _oxigraph_reading(text)
