@@ -452,3 +452,38 @@ def test_benchmark_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
         "service-after-values/1KB": "refused",
     }
     assert "| realistic | 1 KB |" in capsys.readouterr().out
+
+
+SOUP = [
+    "<", ">", "<=", "'", '"', "'''", '"""', "#", "\n", "{", "}", "(", ")", ".", ";", ",", "?a", "?b", "&&", "||",
+    "!", "=", "1", "ex:p", "<http://example.org/p>", "SERVICE", "SERVICE <URL> { ?s ?p ?o }", "<URL>", "BIND(",
+    " AS ?z", "FILTER(", "OPTIONAL", "UNION", "\\u0022", "\\u0027", "\\u000A", "\\u003C", "\\u003E", "\\u0023",
+    "\\U00000053ERVICE", "\\\\", "a", " ",
+]  # fmt: skip
+UNITS = [
+    "?a ?b ?c .", "FILTER(?a < ?b && '>' != \"<\")", "# SERVICE <URL> {} \"'\n", "OPTIONAL { ?a ?b ?o }",
+    "{ ?a ?b ?c } UNION { ?c ?b ?a }", "BIND(\"SERVICE <URL> {}\" AS ?y)", "?a ex:p '''<'>''' .", "MINUS { ?a ?b 1 }",
+]  # fmt: skip
+
+
+def test_property_token_soup_accepted_only_when_no_engine_calls_out(counter: HitCounter) -> None:
+    """Unstructured mixtures: whatever the gate accepts, neither engine may send a request."""
+    accepted: list[str] = []
+
+    @settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(SOUP) | st.sampled_from(UNITS), max_size=12))
+    def prop(parts: list[str]) -> None:
+        body = " ".join(parts).replace("URL", counter.url)
+        text = f"PREFIX ex: <http://example.org/>\nSELECT * WHERE {{ {body} }}"
+        try:
+            gate.check(text)
+        except QueryError:
+            return
+        before = len(counter.hits)
+        run_oxigraph(text)
+        run_rdflib(text)
+        assert len(counter.hits) == before, text
+        accepted.append(text)
+
+    prop()
+    assert len(accepted) > 100, len(accepted)
