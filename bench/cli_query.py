@@ -73,14 +73,14 @@ print(len(rows))
 def choose_query(name: str | None) -> Any:
     """Return the canned query to time: ``name``, else a preferred one, else the first without parameters."""
     from sco_kg.errors import ScoKgError
-    from sco_kg.sparql import catalog, policy
+    from sco_kg.sparql import catalog, gate
 
     if name:
         return catalog.get(name)
 
     def offline(text: str) -> bool:
         try:
-            policy.check(text)  # a federated query (SERVICE) would time the network
+            gate.check(text)  # a federated query (SERVICE) would time the network
         except ScoKgError:
             return False
         return True

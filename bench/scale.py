@@ -131,7 +131,7 @@ def step_queries(nq: Path, repeat: int) -> dict[str, Any]:
 
     pass
     from sco_kg.errors import ScoKgError
-    from sco_kg.sparql import policy
+    from sco_kg.sparql import gate
 
     start = time.perf_counter()
     store = ox.Store()
@@ -140,7 +140,7 @@ def step_queries(nq: Path, repeat: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for q in catalog.all_queries():
         try:
-            policy.check(q.text)  # federated queries (SERVICE) would go to the network: not timed
+            gate.check(q.text)  # federated queries (SERVICE) would go to the network: not timed
             text = bind_values(q.text, bind_params(q, {}))
         except ScoKgError as exc:  # refused by the policy, or a required parameter without default
             results[q.name] = {"skipped": str(exc)}

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sco_kg.errors import RemoteError, UsageError
 from sco_kg.rdf import iri
-from sco_kg.sparql import policy
+from sco_kg.sparql import gate, lexer
 from sco_kg.version import __version__
 
 if TYPE_CHECKING:
@@ -359,7 +359,7 @@ def run_sparql(
 
     Args:
         endpoint: the SPARQL endpoint URL (``http(s)://…``).
-        text: the query; checked by :func:`sco_kg.sparql.policy.check` first (no update, no SERVICE unless allowed).
+        text: the query; checked by :func:`sco_kg.sparql.gate.check` first (no update, no SERVICE unless allowed).
         bindings: parameter values, bound as a one-row ``VALUES`` block built from the validated terms.
         timeout: seconds to wait for each answer.
         retries: how many times a 429/503 answer is retried (with exponential backoff).
@@ -380,10 +380,10 @@ def run_sparql(
     from sco_kg.sparql.params import bind_values
 
     _check_endpoint(endpoint)
-    info = policy.check(text, allow_update=False, allow_service=allow_service)
+    info = gate.check(text, allow_update=False, allow_service=allow_service)
     if bindings:
         text = bind_values(text, bindings)
-    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
+    ordered = info.form == "SELECT" and info.ordered
     if info.form in ("SELECT", "ASK"):
         answer = _send_query(endpoint, text, info.form, SPARQL_JSON, timeout, retries, backoff, auth)
         body = _check_answer(endpoint, answer, "SPARQL results")
@@ -743,7 +743,7 @@ def rewrite_services(text: str, mapping: Mapping[str, str]) -> str:
     Used to point a federated canned query at a stand-in endpoint (a mirror, or a local test server) without
     editing it; only IRI tokens that follow ``SERVICE`` (or ``SERVICE SILENT``) are touched.
     """
-    tokens = policy.tokenize(text)
+    tokens = lexer.tokenize(text)
     out = []
     last = 0
     for i, tok in enumerate(tokens):
@@ -754,7 +754,7 @@ def rewrite_services(text: str, mapping: Mapping[str, str]) -> str:
             prev = tokens[i - 2]
         if prev is None or not prev.is_kw("SERVICE"):
             continue
-        target = policy.iri_value(tok)
+        target = lexer.iri_value(tok)
         if target in mapping:
             new = mapping[target]
             if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", new):

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sco_kg import sandbox
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
 from sco_kg.rdf import iri
-from sco_kg.sparql import policy
+from sco_kg.sparql import gate as policy  # the server package (in progress) switches to the engine boundary
 
 if TYPE_CHECKING:
     import pyoxigraph as ox

@@ -75,9 +75,9 @@ def test_every_shipped_header_means_the_same_to_pyyaml(query):
 def test_every_query_has_summary_tags_and_prefixes_of_the_project(query):
     assert query.summary and query.tags
     from sco_kg.rdf import iri
-    from sco_kg.sparql import policy
+    from sco_kg.sparql import gate
 
-    for pfx, ns in policy.analyse(query.text).prefixes.items():
+    for pfx, ns in gate.analyse(query.text).prefixes.items():
         assert iri.PREFIXES[pfx] == ns
 
 
@@ -222,3 +222,18 @@ def test_blank_line_inside_a_folded_value_is_an_error():
     with pytest.raises(HeaderError, match="blank line inside a value"):
         parse_header([(1, "summary: a"), (2, ""), (3, "  a")])
     assert yaml.safe_load("summary: a\n\n  a") == {"summary": "a\na"}
+
+
+@pytest.mark.parametrize("q", catalog.all_queries(), ids=lambda q: q.name)
+def test_the_lexer_describes_every_canned_query_as_the_gate_does(q):
+    """Canned queries take the trusted path (the lexer, no rdflib on the CLI read path): it must say what the
+    grammar-complete gate says of the same text (form, SERVICE targets, dataset clause, ORDER BY, projection)."""
+    from sco_kg.sparql import gate, lexer
+
+    by_lexer, by_gate = lexer.outline(q.text), gate.analyse(q.text)
+    assert (by_lexer.form, by_lexer.services, by_lexer.from_graphs + by_lexer.from_named) == (
+        by_gate.form, by_gate.services, by_gate.from_graphs + by_gate.from_named,
+    )  # fmt: skip
+    assert (by_lexer.ordered, by_lexer.projection) == (by_gate.ordered, by_gate.projection)
+    hosts = [s.split("/")[2] for s in by_gate.services]
+    assert gate.check(q.text, allow_service=hosts).form == q.form

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from sco_kg.errors import ScoKgError, UsageError
 from sco_kg.rdf import iri
-from sco_kg.sparql import catalog, policy
+from sco_kg.sparql import catalog, gate, lexer
 from sco_kg.sparql.header import HeaderError, parse_header
 from sco_kg.sparql.params import bind_params, bind_values, parse_param
 
@@ -56,10 +56,10 @@ def test_fuzz_binder_string_is_one_literal(value: str) -> None:
         return
     # The canned query: same form, no SERVICE/update, one more VALUES block; pyoxigraph parses and runs it.
     bound = bind_values(STRING_QUERY.text, bindings)
-    info = policy.check(bound)
+    info = gate.check(bound)
     assert info.form == STRING_QUERY.form and not info.services and not info.update_ops
-    values_kw = [t for t in policy.tokenize(bound) if t.is_kw("VALUES")]
-    assert len(values_kw) == len([t for t in policy.tokenize(STRING_QUERY.text) if t.is_kw("VALUES")]) + 1
+    values_kw = [t for t in lexer.tokenize(bound) if t.is_kw("VALUES")]
+    assert len(values_kw) == len([t for t in lexer.tokenize(STRING_QUERY.text) if t.is_kw("VALUES")]) + 1
     list(ox.Store().query(bound))  # type: ignore[arg-type]
     # A small query with the same binding: rdflib (which expands \u escapes first) and pyoxigraph both read
     # exactly one row holding exactly the value.

@@ -21,8 +21,8 @@ import rdflib.plugins.sparql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sco_kg import iri
 from sco_kg.errors import QueryError, QueryRejected
+from sco_kg.rdf import iri
 from sco_kg.sparql import gate
 
 pytestmark = pytest.mark.network_loopback

@@ -33,7 +33,7 @@ from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, UsageError
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import XSD, XSD_INTEGER, Term
 from sco_kg.reasoning import materialize as closure
-from sco_kg.sparql import catalog, policy
+from sco_kg.sparql import catalog, gate, lexer
 from sco_kg.sparql.params import MAX_PARAM_LENGTH, bind_params, bind_values, parse_param
 from tests.conftest import free_port
 
@@ -282,9 +282,9 @@ def test_string_parameters_are_data_never_query_text(q, payload):
     params = {p.name: payload for p in q.params.values() if p.type in ("string", "literal")}
     bindings = bind_params(q, params)
     bound = bind_values(q.text, bindings)
-    tokens = policy.tokenize(bound)
-    assert sum(t.is_kw("VALUES") for t in tokens) == sum(t.is_kw("VALUES") for t in policy.tokenize(q.text)) + 1
-    assert policy.check(bound).form == "SELECT"
+    tokens = lexer.tokenize(bound)
+    assert sum(t.is_kw("VALUES") for t in tokens) == sum(t.is_kw("VALUES") for t in lexer.tokenize(q.text)) + 1
+    assert gate.check(bound).form == "SELECT"
     assert sco_kg.query(q.name, params).rows == ()
     if payload in INJECTIONS[:3]:  # rdflib is slow (about-resource: seconds); tests/security covers the rest
         assert sco_kg.query(q.name, params, Source(inferred=False), engine="rdflib").rows == ()
@@ -359,7 +359,7 @@ def test_row_cap_errors_or_truncates():
 )
 def test_policy_refuses_before_evaluation(text):
     with pytest.raises(QueryRejected):
-        policy.check(text)
+        gate.check(text)
     with pytest.raises(QueryRejected):
         sco_kg.run(text)
 
@@ -378,20 +378,20 @@ def test_policy_refuses_before_evaluation(text):
     ],
 )
 def test_policy_lets_harmless_queries_through(text):
-    info = policy.check(text)
+    info = gate.check(text)
     assert info.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 def test_policy_allow_lists_service_hosts_and_updates():
     text = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
-    assert policy.check(text, allow_service=["query.wikidata.org"]).services == ("https://query.wikidata.org/sparql",)
+    assert gate.check(text, allow_service=["query.wikidata.org"]).services == ("https://query.wikidata.org/sparql",)
     with pytest.raises(QueryRejected):
-        policy.check(text, allow_service=["wikidata.org"])
+        gate.check(text, allow_service=["wikidata.org"])
     with pytest.raises(QueryRejected, match="a variable"):
-        policy.check("SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }", allow_service=["query.wikidata.org"])
-    assert policy.check("INSERT DATA { <http://a> <http://b> <http://c> }", allow_update=True).is_update
+        gate.check("SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }", allow_service=["query.wikidata.org"])
+    assert gate.check("INSERT DATA { <http://a> <http://b> <http://c> }", allow_update=True).is_update
     with pytest.raises(QueryRejected, match="LOAD"):
-        policy.check("LOAD <http://127.0.0.1:9/a.nt>", allow_update=True)
+        gate.check("LOAD <http://127.0.0.1:9/a.nt>", allow_update=True)
 
 
 def test_allowed_update_changes_only_an_in_memory_copy():
@@ -671,7 +671,7 @@ def test_cli_endpoint_gives_the_local_answer(oxigraph_endpoint, capsysbinary):
 
 def _structure(text: str) -> list[tuple[str, str]]:
     """Return the token kinds and keyword texts of ``text`` without the VALUES block that binding adds."""
-    tokens = policy.tokenize(text)
+    tokens = lexer.tokenize(text)
     out, skip = [], 0
     for tok in tokens:
         if tok.is_kw("VALUES") and skip == 0:
@@ -696,8 +696,8 @@ def test_binding_any_string_never_changes_the_query_structure(value):
         return
     bound = bind_values(q.text, bindings)
     assert _structure(bound) == _structure(q.text)
-    assert sum(t.is_kw("VALUES") for t in policy.tokenize(bound)) == 1
-    strings = [t for t in policy.tokenize(bound) if t.kind == "string"]
+    assert sum(t.is_kw("VALUES") for t in lexer.tokenize(bound)) == 1
+    strings = [t for t in lexer.tokenize(bound) if t.kind == "string"]
     assert strings[0].text == bindings["phrase"].n3()
 
 
@@ -705,7 +705,7 @@ def test_binding_any_string_never_changes_the_query_structure(value):
 @given(st.text(max_size=80))
 def test_policy_never_crashes_on_arbitrary_text(text):
     try:
-        info = policy.check(text)
+        info = gate.check(text)
     except (QueryRejected, QueryError):
         return
     assert info.form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sco_kg.errors import ScoKgError, UsageError
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import XSD, Term, escape
-from sco_kg.sparql import policy
 
+Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
 
@@ -33,7 +33,7 @@ class Result:
     row cap cut the result.
     """
 
-    form: policy.Form
+    form: Form
     vars: tuple[str, ...] = ()
     rows: tuple[tuple[Term | None, ...], ...] = ()
     boolean: bool | None = None

@@ -17,13 +17,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from sco_kg.dataset import Source, cached_dataset, cached_store
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
 from sco_kg.errors import QueryError, ScoKgError, UsageError
 from sco_kg.rdf.term import Term
-from sco_kg.sparql import policy
+from sco_kg.sparql import lexer
+from sco_kg.sparql.info import QueryInfo
 from sco_kg.sparql.params import bind_params, bind_values
 
 if TYPE_CHECKING:
@@ -45,17 +47,17 @@ def _syntax_error(exc: BaseException) -> QueryError:
     return QueryError(f"SPARQL syntax error: {msg}")
 
 
-def _query_options(store: Any, info: policy.QueryInfo) -> dict[str, Any]:
+def _query_options(store: Any, info: QueryInfo) -> dict[str, Any]:
     # A store with a default graph of its own (dataset.fill_default_graph) is queried as it is; otherwise the
     # default graph is the union of the named graphs, unless the query names its dataset (FROM / FROM NAMED).
     import pyoxigraph as ox
 
-    if info.dataset_iris or any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+    if info.has_dataset_clause or any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
         return {}
     return {"use_default_graph_as_union": True}
 
 
-def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int | None) -> tuple[Result, bool]:
+def _eval_oxigraph(store: Any, text: str, info: QueryInfo, max_rows: int | None) -> tuple[Result, bool]:
     import pyoxigraph as ox
 
     if info.is_update:
@@ -91,7 +93,7 @@ def _eval_oxigraph(store: Any, text: str, info: policy.QueryInfo, max_rows: int 
 
 
 def _eval_rdflib(
-    ds: Any, text: str, info: policy.QueryInfo, bindings: Mapping[str, Term], max_rows: int | None
+    ds: Any, text: str, info: QueryInfo, bindings: Mapping[str, Term], max_rows: int | None
 ) -> tuple[Result, bool]:
     from rdflib import Variable
     from rdflib.plugins import sparql
@@ -149,7 +151,7 @@ def _copy_dataset(ds: Any) -> Any:
 def evaluate(
     target: Any,
     text: str,
-    info: policy.QueryInfo,
+    info: QueryInfo,
     bindings: Mapping[str, Term] | None = None,
     max_rows: int | None = None,
 ) -> tuple[Result, bool]:
@@ -167,12 +169,13 @@ def evaluate(
 
 def _job(target: Any, payload: tuple[Any, ...]) -> tuple[Result, bool]:
     """The work of one query, in whatever process runs it: the gate (when not passed already), then evaluation."""
-    text, info, gate, bindings, max_rows = payload
+    text, info, rules, bindings, max_rows = payload
     if info is None:
-        info = policy.check(text, **gate)
+        from sco_kg.sparql import gate
+
+        info = gate.check(text, **rules)
     result, overflow = evaluate(target, text, info, bindings, max_rows)
-    ordered = info.form == "SELECT" and any(t.is_kw("ORDER") for t in policy.tokenize(text))
-    return replace(result, ordered=ordered), overflow
+    return replace(result, ordered=info.form == "SELECT" and info.ordered), overflow
 
 
 def _isolated(target: Any, payload: tuple[Any, ...], limits: Limits, network: bool) -> tuple[Result, bool]:
@@ -196,6 +199,24 @@ def _finish(result: Result, overflow: bool, limits: Limits) -> Result:
     return replace(result, truncated=overflow)
 
 
+def _gate(text: str, allow_update: bool, allow_service: tuple[str, ...]) -> QueryInfo:
+    from sco_kg.sparql import gate  # rdflib's SPARQL parser: imported only for text from a user
+
+    return gate.check(text, allow_update=allow_update, allow_service=allow_service)
+
+
+def _trusted_info(text: str, limits: Limits) -> QueryInfo:
+    info = lexer.outline(text)
+    refused = [s for s in info.services if s.startswith("?") or urlsplit(s).hostname not in limits.allow_service]
+    if refused:  # a federated canned query runs only with its host allowed (--allow-service), as any query
+        from sco_kg.errors import QueryRejected
+
+        raise QueryRejected(
+            f"SERVICE <{refused[0]}> is refused: federated queries are off (allow its host with --allow-service HOST)"
+        )
+    return info
+
+
 def _check_limits(limits: Limits, engine: str) -> None:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
@@ -214,6 +235,7 @@ def run(
     bindings: Mapping[str, Term] | None = None,
     allow_update: bool = False,
     target: Any = None,
+    trusted: bool = False,
 ) -> Result:
     """Return the result of any SPARQL text on the dataset of ``source``, after the gate, within the limits.
 
@@ -230,6 +252,9 @@ def run(
         bindings: values for variables, as RDF terms (bound as VALUES / initBindings).
         allow_update: run an update on an in-memory copy of the dataset (nothing is ever written to disk).
         target: a pyoxigraph ``Store`` or rdflib ``Dataset`` to query instead of the one ``source`` names.
+        trusted: the text is one of the catalogue's own queries (:func:`run_canned`): it is described by the
+            lexer instead of parsed by the gate (the same verdict, tested for every canned query; it keeps
+            rdflib off the CLI read path). Never set it for text that comes from a user.
 
     Raises:
         QueryRejected: the gate refuses the text (SERVICE, LOAD, remote FROM, update).
@@ -239,7 +264,7 @@ def run(
     """
     limits = limits or Limits()
     _check_limits(limits, engine)
-    info = policy.check(text, allow_update=allow_update, allow_service=limits.allow_service)
+    info = _trusted_info(text, limits) if trusted else _gate(text, allow_update, limits.allow_service)
     src = source or Source()
     if target is None:
         if engine == "oxigraph":
@@ -263,6 +288,7 @@ async def run_in_pool(
     limits: Limits | None = None,
     *,
     bindings: Mapping[str, Term] | None = None,
+    trusted: bool = False,
 ) -> Result:
     """Return the result of ``text`` run by a worker of ``pool`` (the server's), whose state is the store.
 
@@ -271,7 +297,8 @@ async def run_in_pool(
     """
     limits = limits or Limits()
     _check_limits(limits, "oxigraph")
-    payload = (text, None, {"allow_update": False, "allow_service": ()}, dict(bindings or {}), limits.max_rows)
+    info = _trusted_info(text, Limits()) if trusted else None  # else: the gate runs in the worker
+    payload = (text, info, {"allow_update": False, "allow_service": ()}, dict(bindings or {}), limits.max_rows)
     result, overflow = await pool.run_async(_job, payload, limits.timeout)
     return _finish(result, overflow, limits)
 
@@ -294,7 +321,9 @@ def run_canned(
     from sco_kg.sparql import catalog
 
     q = catalog.get(name)
-    return run(q.text, source, limits, engine=engine, bindings=bind_params(q, params or {}), target=target)
+    return run(
+        q.text, source, limits, engine=engine, bindings=bind_params(q, params or {}), target=target, trusted=True
+    )
 
 
 def select(

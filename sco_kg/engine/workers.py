@@ -62,7 +62,6 @@ network isolation (``network_isolated`` is False and says so).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import pickle
@@ -73,7 +72,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
 from sco_kg.engine._child import (
@@ -254,6 +252,8 @@ class WorkerPool:
         self._ctl_lock = threading.Lock()
         self._closed = False
         self._starting = 0
+        from concurrent.futures import ThreadPoolExecutor  # the pool's waiting threads (the CLI never needs them)
+
         self._executor = ThreadPoolExecutor(max_workers=max(8, 4 * size), thread_name_prefix=name)
         self._forked = _use_fork
         if not _use_fork:
@@ -416,6 +416,8 @@ class WorkerPool:
         """:meth:`run` for asyncio: waits in the pool's threads, never on the event loop. Cancelling the
         awaiting task kills the worker running the job (and replaces it)."""
         job = _Job()
+        import asyncio
+
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, payload, timeout, wait, job)
         try:
             return await future

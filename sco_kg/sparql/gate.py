@@ -36,7 +36,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,8 +46,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Prologue
 from rdflib.term import Variable
 
-from sco_kg import iri
 from sco_kg.errors import QueryError, QueryRejected
+from sco_kg.rdf import iri
+from sco_kg.sparql.info import QueryInfo
 
 __all__ = ["QueryInfo", "analyse", "check", "decode_escapes"]
 
@@ -79,31 +79,6 @@ _RDFLIB_ESCAPE: re.Pattern[str] = _parser.expandUnicodeEscapes_re
 _OXIGRAPH_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.DOTALL)
 # Placeholders for Oxigraph's escapes: supplementary private-use planes 15 and 16 (valid in IRIREF and strings).
 _PLACEHOLDERS = (range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
-
-
-@dataclass(frozen=True)
-class QueryInfo:
-    """What a SPARQL text does, read from its parse tree."""
-
-    form: str  # "SELECT" | "ASK" | "CONSTRUCT" | "DESCRIBE" | "UPDATE"
-    services: tuple[str, ...] = ()  # SERVICE IRIs (resolved), "?var" for a variable SERVICE
-    from_graphs: tuple[str, ...] = ()  # FROM IRIs (resolved); USING IRIs of an update too
-    from_named: tuple[str, ...] = ()  # FROM NAMED IRIs (resolved); USING NAMED IRIs of an update too
-    loads: tuple[str, ...] = ()  # LOAD sources (updates)
-    ordered: bool = False  # top-level ORDER BY
-    projection: tuple[str, ...] | None = None  # SELECT variable names in order; None for SELECT * / non-SELECT
-    update_ops: tuple[str, ...] = ()  # the update operations, in order, once each ("INSERT DATA", "LOAD", ...)
-    prefixes: dict[str, str] = field(default_factory=dict, compare=False)  # PREFIX declarations, resolved
-
-    @property
-    def is_update(self) -> bool:
-        """Return whether the text is a SPARQL Update request."""
-        return self.form == "UPDATE"
-
-    @property
-    def has_dataset_clause(self) -> bool:
-        """Return whether the text names its dataset (FROM, FROM NAMED, USING, USING NAMED)."""
-        return bool(self.from_graphs or self.from_named)
 
 
 def decode_escapes(text: str) -> str:

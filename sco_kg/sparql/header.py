@@ -175,7 +175,8 @@ def parse_header(lines: list[tuple[int, str]]) -> dict[str, Any]:
     for no, content in lines:
         bad = _NOT_PRINTABLE.search(content)
         if bad:
-            raise HeaderError(no, f"character U+{ord(bad.group()):04X} is not allowed in a header (YAML: printable only)")
+            shown = f"U+{ord(bad.group()):04X}"
+            raise HeaderError(no, f"character {shown} is not allowed in a header (YAML: printable characters only)")
     # Drop blank lines and full-line comments; tabs are not YAML indentation.
     items: list[tuple[int, int, str]] = []
     after_blank: set[int] = set()  # indexes of items that follow a blank line

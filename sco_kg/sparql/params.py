@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sco_kg.errors import UsageError
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import XSD_INTEGER, Term
-from sco_kg.sparql import policy
+from sco_kg.sparql import lexer
 
 if TYPE_CHECKING:
     from sco_kg.sparql.catalog import Query
@@ -117,7 +117,7 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
     """
     if not bindings:
         return text
-    at = policy.where_brace(text) + 1
+    at = lexer.where_brace(text) + 1
     names = " ".join(f"?{n}" for n in bindings)
     values = " ".join(_sparql_n3(t) for t in bindings.values())
     return f"{text[:at]} VALUES ({names}) {{ ({values}) }}{text[at:]}"

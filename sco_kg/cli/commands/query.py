@@ -70,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
         limits = replace(limits, allow_service=tuple(args.allow_service))
         if args.endpoint:
             return run_remote(args, q.text, bindings, limits)
-        return engine.run(q.text, source_of(args), limits, engine=args.engine, bindings=bindings)
+        return engine.run(q.text, source_of(args), limits, engine=args.engine, bindings=bindings, trusted=True)
 
     return run_and_print(args, execute)
