@@ -130,7 +130,7 @@ def verify_quote(quote: str, source: Source | None = None, max_near: int = 3) ->
         start = norm.find(wanted, start + 1)
     if hits:
         return QuoteCheck(quote, "verbatim", tuple(hits))
-    return QuoteCheck(quote, *_near_misses(wanted, norm, sentences, where, match, max_near))  # type: ignore[arg-type]
+    return QuoteCheck(quote, *_near_misses(wanted, norm, sentences, where, match, max_near))
 
 
 def _near_misses(wanted: str, norm: str, sentences: list[SentenceRef], where: list[int], match: Any, k: int) -> tuple:
