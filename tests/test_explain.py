@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,37 @@ def test_cli_explain_tree_json_and_errors() -> None:
     assert "unknown prefix 'nope:'" in r.stderr
     r = run_cli("explain", "state:china", "sco:memberOf", "state:russia")
     assert r.returncode == 1 and "does not hold" in r.stdout
+
+
+def test_inference_from_an_outside_source_cites_its_url() -> None:
+    node = ex.explain(fact("state:uzbekistan", "sco:isSignatoryOf", "document:shanghai-convention-2001"))
+    assert node.status == "inferred" and node.graphs == (iri.GRAPH_INFERRED_CONTEXT,)
+    assert node.rule in ("prp-inv1", "prp-inv2") and node.complete
+    outside = [c for n in node.walk() for c in n.citations if c.kind == "outside"]
+    assert outside and "https://worldjpn.net/documents/texts/SCO/20010615.T2E.html" in outside[0].sources
+
+
+def test_sources_without_outside_facts_without_closure_and_with_a_user_file(tmp_path: Path) -> None:
+    from sco_kg.dataset import Source
+
+    cov = ex.coverage(Source(context=False))
+    assert (cov.inferred, cov.explained, cov.unexplained) == (1198, 1198, ())  # manifest: scog:inferred 1198
+    gone = ex.explain(
+        fact("state:uzbekistan", "sco:isSignatoryOf", "document:shanghai-convention-2001"), Source(context=False)
+    )
+    assert gone.status == "not-holding"
+    # Without the closure the triple is not stored, but it still follows: "entailed", with the same rule.
+    bare = ex.explain(fact("state:uzbekistan", "sco:memberOf", "organization:sco"), Source(inferred=False))
+    assert bare.status == "entailed" and bare.rule == "prp-spo2" and bare.graphs == ()
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(
+        "<https://example.org/p> <https://w3id.org/sco-kg/ontology/isHeadOfStateOf> "
+        "<https://w3id.org/sco-kg/id/state/china> .\n",
+        encoding="utf-8",
+    )
+    src = Source(with_files=(mine,))
+    node = ex.explain(fact("state:china", "sco:hasHeadOfState", "<https://example.org/p>"), src)
+    assert node.status == "inferred" and node.graphs == (iri.GRAPH_INFERRED_USER,)
+    user = [c for n in node.walk() for c in n.citations if c.kind == "user"]
+    assert [c.graph for c in user] == [iri.GRAPH_USER + "mine.ttl"]
+    assert ex.coverage(src).unexplained == ()

@@ -6,8 +6,11 @@ One server process for the module: a background event loop owns the client sessi
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
@@ -205,3 +208,44 @@ def test_resources_text_and_ontology(client: Client) -> None:
     g = Graph().parse(data=ttl, format="turtle")
     chain = URIRef(iri.PREFIXES["owl"] + "propertyChainAxiom")
     assert (URIRef(iri.ONTOLOGY + "memberOf"), chain, None) in g
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.network_loopback
+def test_streamable_http_on_loopback() -> None:
+    from mcp.client.streamable_http import streamable_http_client
+
+    port = _free_port()
+    cmd = [sys.executable, "-m", "sco_kg.cli", "mcp", "--http", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the HTTP server did not start"
+                time.sleep(0.2)
+
+        async def session() -> tuple[set[str], dict[str, Any]]:
+            url = f"http://127.0.0.1:{port}/mcp"
+            async with streamable_http_client(url) as streams, ClientSession(streams[0], streams[1]) as s:
+                await s.initialize()
+                names = {t.name for t in (await s.list_tools()).tools}
+                r = await s.call_tool("verify_quote", {"passage": "signed Friday the Declaration"})
+                assert not r.is_error and isinstance(r.structured_content, dict)
+                return names, r.structured_content
+
+        names, quote = asyncio.run(session())
+        assert "explain" in names and quote["verdict"] == "verbatim"
+        assert quote["matches"][0]["sentences"][0]["sentence"] == P1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
