@@ -27,6 +27,7 @@ PROV = P["prov"]
 DCT = P["dcterms"]
 RDF_TYPE = Term.uri(P["rdf"] + "type")
 RDFS_LABEL = Term.uri(P["rdfs"] + "label")
+RDFS_DEFINED_BY = P["rdfs"] + "isDefinedBy"
 # Where an outside-source graph could record when it was retrieved (none of the shipped graphs does yet).
 RETRIEVAL_PROPERTIES = (DCT + "date", PROV + "generatedAtTime", DCT + "modified", "http://purl.org/pav/retrievedOn")
 
@@ -189,10 +190,14 @@ class Facts:
             return self._sentence_citation("implied", graph, SCO + "impliedBy")
         if iri.is_context_graph(graph):
             return self._outside_citation(graph, t)
+        if graph == iri.GRAPH_ONTOLOGY:
+            # The axiom's term is defined in a module of the ontology (rdfs:isDefinedBy), when the graph says so.
+            defined = tuple(x.value for x in self.objects(t[0], RDFS_DEFINED_BY, graph)) if t else ()
+            where = f"{iri.compact(graph)}" + (f", {', '.join(iri.compact(d) for d in defined)}" if defined else "")
+            return Citation("ontology", graph, sources=defined, text=f"ontology axiom ({where})")
         if graph.startswith(iri.GRAPH_USER):
             return Citation("user", graph, text=f"your file, graph {iri.compact(graph)}")
         kind: CitationKind = {
-            iri.GRAPH_ONTOLOGY: "ontology",
             iri.GRAPH_TEXT: "text",
             iri.GRAPH_CURATION: "editorial",
             iri.GRAPH_PROVENANCE: "editorial",

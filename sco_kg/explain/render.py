@@ -5,6 +5,7 @@ from __future__ import annotations
 from sco_kg.explain.core import Explanation, _short
 from sco_kg.explain.facts import Citation
 from sco_kg.rdf import iri
+from sco_kg.rdf.term import Term
 
 
 def _status(node: Explanation) -> str:
@@ -23,7 +24,7 @@ def _citation_lines(c: Citation) -> list[str]:
         "stated": "stated by",
         "implied": "implied by",
         "outside": "outside source",
-        "ontology": "ontology axiom",
+        "ontology": "ontology",
         "text": "text layer",
         "editorial": "editorial",
         "user": "your file",
@@ -40,6 +41,8 @@ def _citation_lines(c: Citation) -> list[str]:
             lines.append(f"voice: {iri.compact(c.voice)}")
     elif c.kind == "outside":
         lines.append(f"{head}: {c.text}")
+    elif c.kind == "ontology":
+        lines.append(c.text)
     else:
         lines.append(f"{head}: {iri.compact(c.graph)}")
     return lines
@@ -49,20 +52,23 @@ def render_tree(node: Explanation) -> str:
     """Return the explanation as an indented tree, one fact per line, citations under their fact."""
     out: list[str] = []
 
-    def visit(n: Explanation, prefix: str, last: bool, top: bool) -> None:
+    def visit(n: Explanation, prefix: str, last: bool, top: bool, chain: tuple[Term, ...] = ()) -> None:
         branch = "" if top else ("└─ " if last else "├─ ")
-        out.append(f"{prefix}{branch}{n.fact.compact()}  {_status(n)}")
+        shown = n.fact.compact()
+        if chain and n.fact.o.kind == "bnode":  # the chain axiom: its list, not the blank node's label
+            shown = f"{_short(n.fact.s)} {_short(n.fact.p)} ({' '.join(_short(m) for m in chain)})"
+        out.append(f"{prefix}{branch}{shown}  {_status(n)}")
         inner = prefix + ("" if top else ("   " if last else "│  "))
         if n.rule:
-            chain = f" ({' ∘ '.join(_short(m) for m in n.chain)})" if n.chain else ""
-            out.append(f"{inner}   by {n.rule}{chain}: {n.rule_text}")
+            composed = f" ({' ∘ '.join(_short(m) for m in n.chain)})" if n.chain else ""
+            out.append(f"{inner}   by {n.rule}{composed}: {n.rule_text}")
             for rule, premises in n.alternatives:
                 out.append(f"{inner}   also by {rule} from {'; '.join(f.compact() for f in premises)}")
         for c in n.citations:
             for line in _citation_lines(c):
                 out.append(f"{inner}   {line}")
         for i, p in enumerate(n.premises):
-            visit(p, inner, i == len(n.premises) - 1, False)
+            visit(p, inner, i == len(n.premises) - 1, False, n.chain if i == 0 else ())
 
     visit(node, "", True, True)
     return "\n".join(out)
