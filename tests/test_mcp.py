@@ -117,6 +117,9 @@ def test_canned_queries_with_typed_parameters(client: Client) -> None:
     assert {r["label"]["xml:lang"] for r in rows} == {"zh"}
     assert "lang" in client.error("run_query", name="signatories", params={"lang": "not a tag"})
     assert "unknown" in client.error("run_query", name="no-such-query").lower()
+    rows = client.ok("run_query", name="paragraph-assertions", params={"paragraph": 1})["results"]["bindings"]
+    assert rows and {r["sentence"]["value"] for r in rows} == {P1}
+    assert "paragraph" in client.error("run_query", name="paragraph-assertions", params={"paragraph": "one"})
 
 
 def test_sparql_through_the_engine(client: Client) -> None:

@@ -123,10 +123,11 @@ def build_server(source: Source | None = None) -> Any:
         "parameter's type); returns SPARQL 1.1 JSON results."
     )
     @_guarded
-    def run_query(name: str, params: dict[str, str] | None = None, max_rows: int = 500) -> dict[str, Any]:
-        for key, value in (params or {}).items():
+    def run_query(name: str, params: dict[str, str | int] | None = None, max_rows: int = 500) -> dict[str, Any]:
+        given = {key: str(value) for key, value in (params or {}).items()}
+        for key, value in given.items():
             _check_len(**{f"parameter {key}": value})
-        return _result_data(run_canned(name, params or {}, source, limits(max_rows)))
+        return _result_data(run_canned(name, given, source, limits(max_rows)))
 
     @server.tool(
         description="Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset; SERVICE, "
