@@ -70,6 +70,8 @@ def test_every_inferred_triple_of_the_shipped_closure_is_explained_and_checks(fa
         assert node.status == "inferred" and node.complete and node.rule in ex.RULES
         _check_tree(node, facts)
     assert {"prp-spo2", "prp-inv1", "prp-spo1", "cax-sco", "scm-sco", "prp-trp"} <= set(cov.by_rule)
+    # The explainer's own rule engine reaches exactly the shipped closure (made by `reasonable` + completion rules).
+    assert set(facts.deriver().how) == set(inferred)
 
 
 def test_apply_rule_refuses_premises_that_do_not_fit() -> None:
