@@ -274,8 +274,22 @@ class Facts:
         return out
 
 
-_CACHE: dict[object, Facts] = {}
+_CACHE: dict[tuple[Source, tuple[tuple[str, int, int], ...]], Facts] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+def _stamp(src: Source) -> tuple[tuple[str, int, int], ...]:
+    """Return (path, mtime, size) of every input file of ``src``: the cache entry is dropped when one changes."""
+    from sco_kg import paths
+
+    out = []
+    for p in [*paths.ontology_files(), *paths.data_files(), *src.with_files]:
+        try:
+            st = p.stat()
+            out.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(p), 0, 0))
+    return tuple(out)
 
 
 def facts_of(source: Source | None = None) -> Facts:
@@ -285,9 +299,10 @@ def facts_of(source: Source | None = None) -> Facts:
     from sco_kg.dataset import Source, open_store
 
     src = source or Source()
+    key = (src, _stamp(src))
     with _CACHE_LOCK:
-        if src in _CACHE:
-            return _CACHE[src]
+        if key in _CACHE:
+            return _CACHE[key]
     store = open_store(src)
     quads: dict[Triple, set[str]] = {}
     for q in store.quads_for_pattern(None, None, None, None):
@@ -297,4 +312,6 @@ def facts_of(source: Source | None = None) -> Facts:
         quads.setdefault(t, set()).add(q.graph_name.value)
     facts = Facts({t: frozenset(g) for t, g in quads.items()})
     with _CACHE_LOCK:
-        return _CACHE.setdefault(src, facts)
+        for stale in [k for k in _CACHE if k[0] == src and k != key]:
+            del _CACHE[stale]
+        return _CACHE.setdefault(key, facts)
