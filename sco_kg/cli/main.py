@@ -31,6 +31,8 @@ COMMANDS = [
     "enrich",
     "serve",
     "store",
+    "explain",
+    "mcp",
 ]
 
 
