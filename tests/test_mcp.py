@@ -191,7 +191,7 @@ def test_verify_quote(client: Client) -> None:
 def test_bad_input_is_a_one_line_tool_error_and_the_server_lives_on(client: Client) -> None:
     assert "unknown resource state:atlantis" in client.error("describe", resource="state:atlantis")
     assert "unknown prefix 'nope:'" in client.error("explain", subject="nope:x", predicate="sco:a", object="sco:b")
-    assert "expected" in client.error("sparql", query="SELEC ?s WHERE { ?s ?p ?o }")
+    assert "expected" in client.error("sparql", query="SELEC ?s WHERE { ?s ?p ?o }").lower()
     assert "SERVICE" in client.error("sparql", query="SELECT * WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }")
     assert "longer than" in client.error("verify_quote", passage="x" * 20_001)
     assert "longer than" in client.error("sparql", query="#" + "x" * 20_001 + "\nASK {}")
