@@ -289,7 +289,7 @@ def test_push_without_replace_adds(scratch_server):
     g = "https://example.org/test/adds"
     quads = export.select("provenance")
     remote.push(quads, scratch_server.endpoint, target_graph=g, replace=True)
-    extra = [(export.Term("iri", "https://example.org/x"), export.Term("iri", "https://example.org/p"),
+    extra = [(export.Term("uri", "https://example.org/x"), export.Term("uri", "https://example.org/p"),
               export.Term("literal", "y", export.XSD_STRING), None)]  # fmt: skip
     remote.push(extra, scratch_server.endpoint, target_graph=g)
     report = remote.push(quads, scratch_server.endpoint, target_graph=g)
