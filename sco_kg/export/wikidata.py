@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from sco_kg.errors import DataFileError
+from sco_kg.io import allow_list
 from sco_kg.rdf import iri
 from sco_kg.rdf.canon import canonicalize
 from sco_kg.rdf.term import XSD, Quad, Term
@@ -20,7 +20,6 @@ WD = "http://www.wikidata.org/entity/"
 WD_PROP = "http://www.wikidata.org/prop/"
 WIKIBASE = "http://wikiba.se/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
-EXTERNAL_IDS = "external-ids.csv"
 #: Where statement and reference nodes live (stable IRIs derived from what they state, never blank nodes).
 STATEMENT_NS = iri.ID + "statement/"
 REFERENCE_NS = iri.ID + "reference/"
@@ -95,29 +94,10 @@ def verified_wikidata_ids(path: Path | None = None) -> dict[str, str]:
     """Return entity IRI -> Wikidata entity IRI from the allow-list ``data/external-ids.csv``.
 
     Only ``owl:sameAs`` rows whose target is a Wikidata item are used: the identifiers the linking work
-    verified (LINKING.md). An entity that is not on the list keeps its own IRI; no QID is ever made up.
+    verified (:mod:`sco_kg.io.allow_list`). An entity that is not on the list keeps its own IRI; no QID is ever
+    made up.
     """
-    import csv
-
-    from sco_kg import paths
-
-    path = path or paths.data_dir() / EXTERNAL_IDS
-    if not path.exists():
-        raise DataFileError(f"{path}: allow-list of verified external identifiers not found")
-    out: dict[str, str] = {}
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"entity_iri", "external_iri", "relation"} - set(reader.fieldnames or [])
-            if missing:
-                raise DataFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-            for row in reader:
-                ext = (row.get("external_iri") or "").strip()
-                if row.get("relation", "").strip() == "owl:sameAs" and re.fullmatch(re.escape(WD) + r"Q\d+", ext):
-                    out[row["entity_iri"].strip()] = ext
-    except (OSError, csv.Error, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path}: cannot read: {exc}") from None
-    return out
+    return allow_list.wikidata_ids(allow_list.read_allow_list(path))
 
 
 def _wd_time(lexical: str) -> str | None:
