@@ -43,6 +43,7 @@ from sco_kg.io.allow_list import (
     read_allow_list,
 )
 from sco_kg.rdf import iri
+from sco_kg.rdf.term import escape
 from sco_kg.version import __version__
 
 # The allow-list is read by sco_kg.io.allow_list (the one reader); its names stay importable from here.
@@ -117,8 +118,7 @@ def links_path() -> Path:
 
 
 def _lit(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
+    return f'"{escape(value)}"'
 
 
 def _ref(value: str) -> str:
