@@ -20,7 +20,6 @@ them (the CLI read path must not import rdflib).
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import re
@@ -32,40 +31,54 @@ from pathlib import Path
 from sco_kg import paths
 from sco_kg.atomic import atomic_write_bytes, atomic_write_text
 from sco_kg.errors import DataFileError, RemoteError, UsageError
+from sco_kg.io.allow_list import (
+    ALLOW_LIST_NAME,
+    AUTHORITIES,
+    COLUMNS,
+    RELATIONS,
+    Authority,
+    ExternalId,
+    allow_list_path,
+    authority_of,
+    read_allow_list,
+)
 from sco_kg.rdf import iri
+from sco_kg.rdf.term import escape
 from sco_kg.version import __version__
 
-ALLOW_LIST_NAME = "external-ids.csv"
+# The allow-list is read by sco_kg.io.allow_list (the one reader); its names stay importable from here.
+__all__ = [
+    "ALLOW_LIST_NAME",
+    "AUTHORITIES",
+    "CITATION_PROPERTIES",
+    "COLUMNS",
+    "ENRICH_LANGS",
+    "IDENTIFIER_NAMESPACES",
+    "LINKS_NAME",
+    "RDFS_LABEL",
+    "RELATIONS",
+    "USER_AGENT",
+    "WDT",
+    "WIKIDATA_ENTITY",
+    "Authority",
+    "ExternalId",
+    "allow_list_path",
+    "authority_of",
+    "build_links_trig",
+    "enrich",
+    "enrich_query",
+    "fetch",
+    "is_identifier_iri",
+    "links_path",
+    "main",
+    "read_allow_list",
+    "render_snapshot",
+    "unlisted_external_iris",
+    "wikidata_items",
+    "write_links",
+]
+
 LINKS_NAME = "links.trig"
-COLUMNS = ("entity_iri", "external_iri", "relation", "source")
-
-OWL = iri.PREFIXES["owl"]
-SKOS = iri.PREFIXES["skos"]
-# Relation (as written in the CSV) -> property IRI. owl:sameAs only for identity; the SKOS mapping
-# properties where identity is not exact; skos:related for a weak association (e.g. a catalogue record).
-RELATIONS: dict[str, str] = {
-    "owl:sameAs": OWL + "sameAs",
-    "skos:exactMatch": SKOS + "exactMatch",
-    "skos:closeMatch": SKOS + "closeMatch",
-    "skos:related": SKOS + "related",
-}
-
-
-@dataclass(frozen=True)
-class Authority:
-    """An external identifier scheme: its key, the pattern its IRIs follow, and whether it names things."""
-
-    key: str
-    pattern: re.Pattern[str]
-    identity: bool  # owl:sameAs allowed (the IRI denotes the thing, not a page about it)
-
-
-AUTHORITIES: tuple[Authority, ...] = (
-    Authority("wikidata", re.compile(r"^http://www\.wikidata\.org/entity/(Q[1-9][0-9]*)$"), True),
-    Authority("geonames", re.compile(r"^https://sws\.geonames\.org/([1-9][0-9]*)/$"), True),
-    Authority("dbpedia", re.compile(r"^http://dbpedia\.org/resource/([A-Za-z0-9_(),'.%-]+)$"), True),
-    Authority("pax", re.compile(r"^https://pax\.peaceagreements\.org/agreements/([1-9][0-9]*)$"), False),
-)
 
 # Namespaces whose IRIs are always identifiers of things (never vocabulary, never a cited page).
 IDENTIFIER_NAMESPACES = (
@@ -94,55 +107,9 @@ ENRICH_LANGS = ("en", "zh", "zh-hans", "ru")
 USER_AGENT = f"sco-kg/{__version__} (https://w3id.org/sco-kg/; linked-data enrichment; python SPARQLWrapper)"
 
 
-@dataclass(frozen=True)
-class ExternalId:
-    """One allow-list row: ``entity`` is linked to ``external`` by ``relation``, on ``source``'s word."""
-
-    entity: str
-    external: str
-    relation: str
-    source: str
-    line: int = 0
-
-    @property
-    def relation_iri(self) -> str:
-        """Return the IRI of the relation property."""
-        return RELATIONS[self.relation]
-
-    @property
-    def authority(self) -> Authority:
-        """Return the identifier scheme of the external IRI."""
-        found = authority_of(self.external)
-        if found is None:  # read_allow_list refuses such rows; guard for hand-built values
-            raise DataFileError(f"{self.external}: not an IRI of a known identifier scheme")
-        return found
-
-    @property
-    def record_iri(self) -> str:
-        """Return the IRI of this link's provenance record (``scoid:link/<entity>-<scheme>-<id>``)."""
-        local = self.entity[len(iri.ID) :].replace("/", "-")
-        match = self.authority.pattern.match(self.external)
-        ext_id = match.group(1) if match else self.external
-        slug = re.sub(r"[^a-z0-9]+", "-", f"{local}-{self.authority.key}-{ext_id}".lower()).strip("-")
-        return f"{iri.ID}link/{slug}"
-
-
-def authority_of(value: str) -> Authority | None:
-    """Return the identifier scheme whose pattern ``value`` matches, or ``None``."""
-    for auth in AUTHORITIES:
-        if auth.pattern.match(value):
-            return auth
-    return None
-
-
 def is_identifier_iri(value: str) -> bool:
     """Return whether ``value`` lies in a namespace of external identifiers (Wikidata, GeoNames, ...)."""
     return value.startswith(IDENTIFIER_NAMESPACES)
-
-
-def allow_list_path() -> Path:
-    """Return the path of the shipped allow-list ``data/external-ids.csv``."""
-    return paths.data_dir() / ALLOW_LIST_NAME
 
 
 def links_path() -> Path:
@@ -150,86 +117,8 @@ def links_path() -> Path:
     return paths.data_dir() / LINKS_NAME
 
 
-def _check_row(path: Path, line: int, row: dict[str, str]) -> ExternalId:
-    entity, external = row["entity_iri"].strip(), row["external_iri"].strip()
-    relation, source = row["relation"].strip(), row["source"].strip()
-    where = f"{path}: line {line}"
-    if not entity.startswith(iri.ID) or not re.fullmatch(r"[a-z]+/[a-z0-9-]+", entity[len(iri.ID) :]):
-        raise DataFileError(f"{where}: entity_iri {entity!r} is not an sco-kg individual ({iri.ID}<type>/<key>)")
-    auth = authority_of(external)
-    if auth is None:
-        raise DataFileError(
-            f"{where}: external_iri {external!r} matches no known identifier scheme "
-            f"({', '.join(a.key for a in AUTHORITIES)}); check the IRI form (e.g. https://sws.geonames.org/ID/)"
-        )
-    if relation not in RELATIONS:
-        raise DataFileError(f"{where}: relation {relation!r} is not one of {', '.join(RELATIONS)}")
-    if relation == "owl:sameAs" and not auth.identity:
-        raise DataFileError(
-            f"{where}: owl:sameAs to {external} ({auth.key} IRIs name a record, not the thing); "
-            "use skos:related or skos:closeMatch"
-        )
-    if not source:
-        raise DataFileError(f"{where}: the source column is empty; name the evidence (LINKING.md)")
-    return ExternalId(entity, external, relation, source, line)
-
-
-def read_allow_list(path: Path | None = None) -> list[ExternalId]:
-    """Return the rows of the allow-list of verified external identifiers, checked.
-
-    Args:
-        path: the CSV file (default ``data/external-ids.csv``).
-
-    Returns:
-        The rows in file order.
-
-    Raises:
-        DataFileError: the file is missing, has the wrong columns, or a row is malformed, duplicated, or
-            would make two sco-kg individuals ``owl:sameAs`` the same external IRI.
-    """
-    path = path or allow_list_path()
-    from sco_kg.io.inputs import check_readable
-
-    check_readable(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(text.splitlines(keepends=True), strict=True)
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise DataFileError(f"{path}: line 1: the header must be {','.join(COLUMNS)}")
-    rows: list[ExternalId] = []
-    seen: dict[tuple[str, str], int] = {}
-    same_as: dict[str, tuple[str, int]] = {}
-    try:
-        for raw in reader:
-            line = reader.line_num
-            if None in raw or any(v is None for v in raw.values()):
-                raise DataFileError(f"{path}: line {line}: expected {len(COLUMNS)} columns")
-            row = _check_row(path, line, raw)
-            key = (row.entity, row.external)
-            if key in seen:
-                raise DataFileError(f"{path}: line {line}: duplicate of line {seen[key]} ({row.external})")
-            seen[key] = line
-            if row.relation == "owl:sameAs":
-                other = same_as.get(row.external)
-                if other and other[0] != row.entity:
-                    raise DataFileError(
-                        f"{path}: line {line}: {row.external} is already owl:sameAs {other[0]} (line "
-                        f"{other[1]}); two sco-kg individuals must not share an identity"
-                    )
-                same_as[row.external] = (row.entity, line)
-            rows.append(row)
-    except csv.Error as exc:
-        raise DataFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
-    if not rows:
-        raise DataFileError(f"{path}: the allow-list is empty")
-    return rows
-
-
 def _lit(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
+    return f'"{escape(value)}"'
 
 
 def _ref(value: str) -> str:

@@ -15,7 +15,6 @@ This module reads files and never writes data; it imports rdflib and pySHACL ins
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sco_kg import paths
 from sco_kg.errors import DataFileError, UsageError
+from sco_kg.io.allow_list import allow_list_path, read_allow_list
 from sco_kg.rdf import iri
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 KINDS: tuple[str, ...] = ("consistency", "shacl", "qa")
 VALIDATION_NS = iri.BASE + "validation/"
-ALLOW_LIST_NAME = "external-ids.csv"
-ALLOW_LIST_COLUMNS = ("entity_iri", "external_iri", "relation", "source")
 # Link properties checked against the allow-list, and the helper properties that mirror them.
 LINK_PROPERTIES: dict[str, str] = {
     "http://www.w3.org/2002/07/owl#sameAs": "sameAs",
@@ -159,36 +157,6 @@ def check_consistency(with_files: Sequence[Path] = ()) -> CheckResult:
 # --------------------------------------------------------------------------------------------------
 
 
-def read_allow_list(path: Path | None = None) -> list[tuple[str, str, str]]:
-    """Return the allow-list of verified external identifiers as (entity, external, relation IRI) rows.
-
-    The file is ``data/external-ids.csv`` with columns ``entity_iri,external_iri,relation,source``
-    (written by the linking step); ``relation`` may be a prefixed name such as ``owl:sameAs``.
-    """
-    path = path or paths.data_dir() / ALLOW_LIST_NAME
-    if not path.exists():
-        return []
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in ALLOW_LIST_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise DataFileError(f"{path}: missing column(s) {', '.join(missing)}")
-            rows = []
-            for n, row in enumerate(reader, start=2):
-                relation = (row.get("relation") or "").strip()
-                prefix, _, local = relation.partition(":")
-                if prefix in iri.PREFIXES and not relation.startswith(("http:", "https:")):
-                    relation = iri.PREFIXES[prefix] + local
-                entity, external = (row.get("entity_iri") or "").strip(), (row.get("external_iri") or "").strip()
-                if not entity or not external or not relation:
-                    raise DataFileError(f"{path}: line {n}: empty entity_iri, external_iri or relation")
-                rows.append((entity, external, relation))
-            return rows
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataFileError(f"{path}: cannot read the allow-list: {exc}") from None
-
-
 def validation_graph(ds: Dataset) -> Graph:
     """Return the SHACL data graph: the union of ``ds``'s graphs plus the helper triples of shapes/data.ttl."""
     from rdflib import RDF, Graph, Literal, URIRef
@@ -210,10 +178,11 @@ def validation_graph(ds: Dataset) -> Graph:
             for s, o in ctx.subject_objects(URIRef(prop)):
                 if isinstance(o, URIRef) and not str(o).startswith(iri.BASE):
                     g.add((s, URIRef(v + local), o))
-    for entity, external, relation in read_allow_list():
-        allowed = LINK_PROPERTIES.get(relation)
+    allow_list = allow_list_path()
+    for row in read_allow_list(allow_list) if allow_list.exists() else []:
+        allowed = LINK_PROPERTIES.get(row.relation_iri)
         if allowed:
-            g.add((URIRef(entity), URIRef(v + "allowed" + allowed[0].upper() + allowed[1:]), URIRef(external)))
+            g.add((URIRef(row.entity), URIRef(v + "allowed" + allowed[0].upper() + allowed[1:]), URIRef(row.external)))
     source = paths.source_text()
     if source.exists():
         length = Literal(len(source.read_text(encoding="utf-8")), datatype=XSD.nonNegativeInteger)

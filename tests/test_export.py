@@ -53,25 +53,17 @@ def ox_quads(data: bytes, fmt: str) -> list:
 
     out = []
     for q in ox.parse(data, format=getattr(ox.RdfFormat, OX_FORMATS[fmt])):
-        g = None if isinstance(q.graph_name, ox.DefaultGraph) else export._from_ox(q.graph_name)
-        out.append((export._from_ox(q.subject), export._from_ox(q.predicate), export._from_ox(q.object), g))
+        g = None if isinstance(q.graph_name, ox.DefaultGraph) else Term.from_ox(q.graph_name)
+        out.append((Term.from_ox(q.subject), Term.from_ox(q.predicate), Term.from_ox(q.object), g))
     return canonicalize(out)
 
 
 def to_rdflib(quads: list):
     """Return an rdflib Dataset holding ``quads`` (lexical forms kept)."""
-    from rdflib import BNode, Dataset, Literal, URIRef
+    from rdflib import Dataset, URIRef
 
     def conv(t: Term):
-        if t.kind == "iri":
-            return URIRef(t.value)
-        if t.kind == "bnode":
-            return BNode(t.value)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype == export.XSD_STRING:
-            return Literal(t.value)  # rdflib's parsers read "x" as a plain literal
-        return Literal(t.value, datatype=URIRef(t.datatype), normalize=False)
+        return t.to_rdflib()  # a simple literal stays plain, as rdflib's parsers read "x"
 
     ds = Dataset()
     for s, p, o, g in quads:
@@ -91,6 +83,43 @@ def union_graph(ds):
 
 
 # ----------------------------------------------------------------------------------- independent parsers
+
+
+def test_quads_from_a_query_store_leave_out_its_union_default_graph():
+    """The query store's default graph is the union of the named graphs; exports take the named graphs only."""
+    import pyoxigraph as ox
+
+    from sco_kg import dataset
+
+    store = dataset.cached_store()
+    named = sum(1 for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+    assert len(list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))) > 1000  # filled
+    quads = export.quads_from_store(store)
+    assert len(quads) == named and all(q[3] is not None for q in quads)
+    written = list(ox.parse(export.serialize(export.canonicalize(quads), "nq"), format=ox.RdfFormat.N_QUADS))
+    assert len(written) == named and not any(isinstance(q.graph_name, ox.DefaultGraph) for q in written)
+    ontology = [q for q in quads if q[3].value == iri.GRAPH_ONTOLOGY]
+    assert ontology and export.quads_from_store(store, [iri.GRAPH_ONTOLOGY]) == ontology
+
+
+def test_canonical_nquads_rebuild_the_shipped_closure_from_any_blank_node_labels():
+    """The one canonicaliser gives the shipped artifact's bytes back whatever the parser called the blank nodes."""
+    import pyoxigraph as ox
+
+    from sco_kg.rdf.canon import sorted_nquads
+
+    shipped = paths.closure_file().read_bytes()
+    quads = [
+        (Term.from_ox(q.subject), Term.from_ox(q.predicate), Term.from_ox(q.object), Term.from_ox(q.graph_name))
+        for q in ox.parse(shipped, format=ox.RdfFormat.N_QUADS)
+    ]
+
+    def rename(t: Term) -> Term:
+        return Term("bnode", "n" + t.value[::-1] + "z") if t.kind == "bnode" else t
+
+    renamed = [(rename(s), p, rename(o), g) for s, p, o, g in reversed(quads)]
+    assert sum(1 for q in renamed if q[0].kind == "bnode") > 50
+    assert sorted_nquads(renamed) == shipped
 
 
 @pytest.mark.parametrize("fmt", export.FORMATS)
@@ -242,13 +271,13 @@ def test_literal_subjects_and_generalised_triples_never_reach_an_export(tmp_path
 def test_special_characters_survive_every_format():
     """Quotes, backslashes, newlines, control characters, CJK and Cyrillic text round-trip exactly."""
     text = 'a "quoted" \\ back\nslash\ttab \x01 上海合作组织 «Шанхайская» \u2028 end'
-    s, g = Term("iri", iri.ID + "state/x"), Term("iri", iri.GRAPH + "g")
+    s, g = Term("uri", iri.ID + "state/x"), Term("uri", iri.GRAPH + "g")
     rdf, xsd = iri.PREFIXES["rdf"], iri.PREFIXES["xsd"]
     quads = canonicalize(
         [
-            (s, Term("iri", iri.PREFIXES["rdfs"] + "label"), Term("literal", text, rdf + "langString", "zh-hans"), g),
-            (s, Term("iri", iri.PREFIXES["skos"] + "notation"), Term("literal", text, xsd + "string"), g),
-            (s, Term("iri", iri.ONTOLOGY + "year"), Term("literal", "0001", xsd + "gYear"), g),
+            (s, Term("uri", iri.PREFIXES["rdfs"] + "label"), Term.literal(text, rdf + "langString", "zh-Hans"), g),
+            (s, Term("uri", iri.PREFIXES["skos"] + "notation"), Term.literal(text, xsd + "string"), g),
+            (s, Term("uri", iri.ONTOLOGY + "year"), Term.literal("0001", xsd + "gYear"), g),
         ]
     )
     for fmt in export.FORMATS:
@@ -277,8 +306,8 @@ def test_context_lists_only_prefixes_the_data_uses(quads):
     """Each prefix of the context is the namespace of some IRI (or datatype) in asserted + inferred."""
     ctx = export.context()
     prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
-    used = {t.value for q in quads for t in q if t is not None and t.kind == "iri"}
-    used |= {q[2].datatype for q in quads if q[2].kind == "literal"}
+    used = {t.value for q in quads for t in q if t is not None and t.kind == "uri"}
+    used |= {q[2].datatype for q in quads if q[2].kind == "literal" and q[2].datatype}
     for name, ns in prefixes.items():
         assert any(v.startswith(ns) for v in used), f"context prefix {name}: <{ns}> is not used by the data"
         assert ns == export.all_prefixes()[name], name
@@ -294,11 +323,11 @@ def test_context_types_object_properties_and_maps_languages(quads):
     store.bulk_extend(
         ox.Quad(ox.NamedNode(s.value), ox.NamedNode(p.value), ox.NamedNode(o.value))
         for s, p, o, _ in quads
-        if s.kind == "iri" and o.kind == "iri"
+        if s.kind == "uri" and o.kind == "uri"
     )
     q = "SELECT ?p WHERE { ?p a <http://www.w3.org/2002/07/owl#ObjectProperty> }"
     object_props = {r["p"].value for r in store.query(q)}  # type: ignore[index]
-    comp = export._Compactor(ctx)
+    comp = export.Compactor(ctx)
     for p in object_props:
         for d in comp.defs.get(p, []):
             assert d.type == "@id", f'{d.name} is an object property: it needs "@type": "@id"'
@@ -332,7 +361,7 @@ def test_frame_entity_is_one_object_per_entity(quads):
     doc = json.loads(data)
     ids = [n["@id"] for n in doc["@graph"]]
     assert len(ids) == len(set(ids))
-    subjects = {s for s, _, _, _ in quads if s.kind == "iri"}
+    subjects = {s for s, _, _, _ in quads if s.kind == "uri"}
     assert len([i for i in ids if not i.startswith("_:")]) == len(subjects)
     assert not any("@graph" in n for n in doc["@graph"])
     ds = Dataset()
@@ -398,7 +427,7 @@ def _objects(quads, s: str, p: str) -> set[str]:
 
 def test_wikidata_profile_uses_only_verified_identifiers(wikidata):
     """Every wd: item in the view is on the allow-list of data/external-ids.csv."""
-    items = {t.value for q in wikidata for t in q[:3] if t.kind == "iri" and t.value.startswith(WD)}
+    items = {t.value for q in wikidata for t in q[:3] if t.kind == "uri" and t.value.startswith(WD)}
     assert items and items <= _allowed_qids()
 
 

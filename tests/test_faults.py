@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, serve_subprocess
 
-from sco_kg import export
+from sco_kg import export, paths
 from sco_kg.reasoning import materialize as closure
 
 KILLS = 30
@@ -89,7 +89,7 @@ while True:  # exactly what closure.build does: the N-Quads file, then its metad
 
 
 def test_sigkill_while_writing_cache_leaves_complete_files(tmp_path: Path) -> None:
-    base = closure.read_lines(Path(export.__file__).resolve().parent.parent / "data" / "build" / "sco-kg-full.nq")
+    base = closure.read_lines(paths.closure_file())
     a = "".join(base).encode()
     b = a + b"<urn:x> <urn:y> <urn:z> .\n"
     (tmp_path / "a.nq").write_bytes(a)

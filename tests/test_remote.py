@@ -289,11 +289,32 @@ def test_push_without_replace_adds(scratch_server):
     g = "https://example.org/test/adds"
     quads = export.select("provenance")
     remote.push(quads, scratch_server.endpoint, target_graph=g, replace=True)
-    extra = [(export.Term("iri", "https://example.org/x"), export.Term("iri", "https://example.org/p"),
+    extra = [(export.Term("uri", "https://example.org/x"), export.Term("uri", "https://example.org/p"),
               export.Term("literal", "y", export.XSD_STRING), None)]  # fmt: skip
     remote.push(extra, scratch_server.endpoint, target_graph=g)
     report = remote.push(quads, scratch_server.endpoint, target_graph=g)
     assert report.remote[g] == len(export.union(quads)) + 1
+
+
+def test_push_of_a_query_store_skips_its_union_default_graph(scratch_server):
+    """A store whose default graph is the union of its named graphs pushes the named graphs only, once each."""
+    import pyoxigraph as ox
+
+    from sco_kg.dataset import fill_default_graph
+
+    g1, g2 = "https://example.org/test/union-1", "https://example.org/test/union-2"
+    s, p = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p")
+    store = ox.Store()
+    for i, g in enumerate((g1, g2)):
+        store.add(ox.Quad(s, p, ox.Literal("shared"), ox.NamedNode(g)))
+        store.add(ox.Quad(s, p, ox.Literal(f"only {i}"), ox.NamedNode(g)))
+    fill_default_graph(store)
+    assert len(list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))) == 3  # the set union
+    quads = export.quads_from_store(store)
+    assert len(quads) == 4 and all(q[3] is not None for q in quads)
+    report = remote.push(quads, scratch_server.endpoint, replace=True)
+    assert report.graphs_written == [g1, g2]
+    assert report.expected == {g1: 2, g2: 2} == report.remote
 
 
 def test_cli_push(scratch_server, capsys):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from sco_kg.errors import ScoKgError, UsageError
-from sco_kg.rdf import iri
 from sco_kg.rdf.term import XSD, Term, escape
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
@@ -220,20 +219,17 @@ def _to_tsv(r: Result) -> bytes:
 def serialize_triples(triples: Iterable[tuple[Term, Term, Term]], fmt: str = "turtle") -> bytes:
     """Return ``triples`` as Turtle (with the project prefixes that are used), N-Triples, JSON-LD or TriG.
 
+    Written by the package's one set of RDF writers (:mod:`sco_kg.rdf.writers`, the exporter's too): sorted,
+    with content-derived blank-node labels; JSON-LD is compacted with the shipped context.
+
     Raises:
         UsageError: an unknown graph format.
     """
-    import pyoxigraph as ox
+    from sco_kg.rdf import writers
+    from sco_kg.rdf.canon import canonicalize
 
-    names = {"turtle": "TURTLE", "ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "trig": "TRIG"}
+    names = {"turtle": "ttl", "ttl": "ttl", "nt": "nt", "jsonld": "jsonld", "trig": "trig"}
     if fmt not in names:
         raise UsageError(f"format {fmt!r} is not for CONSTRUCT/DESCRIBE results (use {', '.join(GRAPH_FORMATS)})")
-    items = list(triples)
-    ox_triples = [ox.Triple(s.to_ox(), p.to_ox(), o.to_ox()) for s, p, o in items]
-    prefixes = None
-    if names[fmt] in ("TURTLE", "TRIG"):
-        used = {t.value for tr in items for t in tr if t.kind == "uri"}
-        used |= {t.datatype for tr in items for t in tr if t.datatype}
-        prefixes = {p: ns for p, ns in iri.PREFIXES.items() if any(u.startswith(ns) for u in used)}
-    out = ox.serialize(ox_triples, format=getattr(ox.RdfFormat, names[fmt]), prefixes=prefixes)
-    return out if out is not None else b""
+    quads = canonicalize((s, p, o, None) for s, p, o in triples)
+    return writers.write(quads, names[fmt]).encode("utf-8")

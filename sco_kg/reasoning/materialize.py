@@ -209,61 +209,22 @@ def read_lines(path: Path) -> list[str]:
         raise DataFileError(f"{path}: cannot read materialised dataset: {exc.strerror or exc}") from None
 
 
-def _canonical_bnode_labels(quads: list[tuple[Any, Any, Any, Any]]) -> dict[Any, str]:
-    """Return stable labels for the blank nodes of ``quads`` (two rounds of neighbourhood hashing).
-
-    rdflib names blank nodes at random on every parse; hashing each node's surroundings makes the shipped
-    artifact byte-identical across rebuilds of the same input, so its diff shows only real changes.
-    """
-    from rdflib import BNode
-
-    def sig(node: Any, labels: dict[Any, str]) -> str:
-        def show(t: Any) -> str:
-            return labels.get(t, "_") if isinstance(t, BNode) else t.n3()
-
-        parts = sorted(
-            [f"o {show(p)} {show(o)} {show(g)}" for s, p, o, g in by_node[node] if s == node]
-            + [f"i {show(s)} {show(p)} {show(g)}" for s, p, o, g in by_node[node] if o == node]
-        )
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-    by_node: dict[Any, list[tuple[Any, Any, Any, Any]]] = {}
-    for q in quads:
-        for t in (q[0], q[2]):
-            if isinstance(t, BNode):
-                by_node.setdefault(t, []).append(q)
-    labels: dict[Any, str] = {}
-    for _ in range(3):
-        labels = {n: sig(n, labels) for n in by_node}
-    ordered = sorted(by_node, key=lambda n: (labels[n], str(n)))
-    return {n: f"b{i}" for i, n in enumerate(ordered)}
-
-
 def _serialize(quads: list[tuple[Any, Any, Any, Any]]) -> bytes:
-    """Return ``quads`` (rdflib terms, graph ``None`` = default graph) as sorted N-Quads bytes."""
-    import pyoxigraph as ox
-    from rdflib import BNode, URIRef
-    from rdflib import Literal as RdfLiteral
+    """Return ``quads`` (rdflib terms, graph ``None`` = default graph) as sorted N-Quads bytes.
 
-    labels = _canonical_bnode_labels(quads)
+    rdflib names blank nodes at random on every parse; the canonical labels (:mod:`sco_kg.rdf.canon`) make the
+    shipped artifact byte-identical across rebuilds of the same input, so its diff shows only real changes.
+    """
+    from sco_kg.rdf.canon import sorted_nquads
+    from sco_kg.rdf.term import Term
 
-    def conv(t: Any) -> Any:
-        if isinstance(t, BNode):
-            return ox.BlankNode(labels[t])
-        if isinstance(t, URIRef):
-            return ox.NamedNode(str(t))
-        if isinstance(t, RdfLiteral):
-            if t.language:
-                return ox.Literal(str(t), language=t.language)
-            if t.datatype is not None:
-                return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
-            return ox.Literal(str(t))
-        raise DataFileError(f"cannot serialise RDF term {t!r}")
-
-    out = [ox.Quad(conv(s), conv(p), conv(o), ox.DefaultGraph() if g is None else conv(g)) for s, p, o, g in quads]
-    data = ox.serialize(out, format=ox.RdfFormat.N_QUADS) or b""
-    lines = sorted(set(data.decode("utf-8").splitlines(keepends=True)))
-    return "".join(lines).encode("utf-8")
+    out = []
+    for s, p, o, g in quads:
+        quad = Term.from_rdflib_quad(s, p, o, g)
+        if quad is None:
+            raise DataFileError(f"cannot serialise generalised RDF triple ({s!r}, {p!r}, {o!r})")
+        out.append(quad)
+    return sorted_nquads(out)
 
 
 def _write(target: Path, data: bytes) -> None:

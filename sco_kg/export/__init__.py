@@ -1,0 +1,152 @@
+"""Serialise the dataset or a selection of its graphs: Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD.
+
+This package owns the exports: which graphs (:mod:`~sco_kg.export.selection`), the Wikidata profile
+(:mod:`~sco_kg.export.wikidata`), JSON-LD with the local context only (:mod:`~sco_kg.export.jsonld`), the
+formats and :func:`serialize` (:mod:`~sco_kg.export.formats`), and files. The writers themselves are the
+package's one set (:mod:`sco_kg.rdf.writers`, shared with the query engine's CONSTRUCT/DESCRIBE results), so
+the output is byte-identical on every run: triples are sorted, blank nodes get content-derived labels
+(:mod:`sco_kg.rdf.canon`), and the prefixes are the stable ones of :data:`sco_kg.rdf.iri.PREFIXES` (only
+those the output uses are declared). The quads come from pyoxigraph, so every term is valid RDF by
+construction. Formats that carry named graphs (TriG, N-Quads, JSON-LD) keep them; the triple formats
+(Turtle, N-Triples, RDF/XML) get the union of the selected graphs. Files are written atomically
+(:mod:`sco_kg.atomic`). This package must not import owlrl, and imports rdflib only where a caller hands it
+an rdflib dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sco_kg.atomic import atomic_writer
+from sco_kg.errors import DataFileError, UsageError
+from sco_kg.export.formats import (
+    EXTENSIONS,
+    FORMATS,
+    MEDIA_TYPES,
+    QUAD_FORMATS,
+    Format,
+    Profile,
+    serialize,
+)
+from sco_kg.export.jsonld import CONTEXT_IRI, context_text, parse_jsonld
+from sco_kg.export.selection import (
+    SELECTION_HELP,
+    SELECTIONS,
+    Selection,
+    parse_file,
+    quads_from_rdflib,
+    quads_from_store,
+    select,
+)
+from sco_kg.export.wikidata import (
+    REFERENCE_NS,
+    STATEMENT_NS,
+    prefix_context,
+    verified_wikidata_ids,
+    wikidata_statements,
+)
+from sco_kg.rdf.canon import canonicalize, union
+from sco_kg.rdf.term import XSD, XSD_STRING, Quad, Term
+from sco_kg.rdf.writers.jsonld import CONTEXT_FILE, Compactor, Frame, context, write_jsonld
+from sco_kg.rdf.writers.ntriples import write_nquads, write_ntriples
+from sco_kg.rdf.writers.prefixes import EXTRA_PREFIXES, all_prefixes
+from sco_kg.rdf.writers.rdfxml import ExportError, write_rdfxml
+from sco_kg.rdf.writers.turtle import write_trig, write_turtle
+
+__all__ = [
+    "CONTEXT_FILE",
+    "CONTEXT_IRI",
+    "EXTENSIONS",
+    "EXTRA_PREFIXES",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "QUAD_FORMATS",
+    "REFERENCE_NS",
+    "SELECTIONS",
+    "SELECTION_HELP",
+    "STATEMENT_NS",
+    "XSD",
+    "XSD_STRING",
+    "Compactor",
+    "ExportError",
+    "Format",
+    "Frame",
+    "Profile",
+    "Quad",
+    "Selection",
+    "Term",
+    "all_prefixes",
+    "canonicalize",
+    "context",
+    "context_text",
+    "export",
+    "parse_file",
+    "parse_jsonld",
+    "prefix_context",
+    "quads_from_rdflib",
+    "quads_from_store",
+    "select",
+    "serialize",
+    "union",
+    "verified_wikidata_ids",
+    "wikidata_statements",
+    "write_file",
+    "write_jsonld",
+    "write_nquads",
+    "write_ntriples",
+    "write_rdfxml",
+    "write_trig",
+    "write_turtle",
+]
+
+
+def export(
+    fmt: Format = "ttl",
+    selection: Selection = "asserted",
+    output: str | Path | None = None,
+    with_files: Sequence[str | Path] = (),
+    frame: Frame | None = None,
+    profile: Profile | None = None,
+    with_format: str | None = None,
+    context: bool = True,
+) -> bytes:
+    """Return the export of a selection of the dataset, and write it atomically to ``output`` when given.
+
+    Args:
+        fmt: the format (see :data:`FORMATS`).
+        selection: which graphs (see :data:`SELECTION_HELP`).
+        output: the target file; it is replaced only once the whole export has been produced and written.
+        with_files: the user's RDF files, each merged into its own graph.
+        frame: ``"entity"`` for the framed JSON-LD view.
+        profile: ``"wikidata"`` for the Wikidata-shaped statements instead of the graphs themselves.
+        with_format: the format of ``with_files`` when their extension does not tell.
+        context: keep the outside facts (``scog:context/*``, ``scog:provenance-context``,
+            ``scog:inferred-context``).
+
+    Returns:
+        The serialised bytes.
+    """
+    if profile is not None:
+        if profile != "wikidata":
+            raise UsageError(f"unknown export profile {profile!r} (use wikidata)")
+        quads = wikidata_statements(with_files)
+        data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
+    else:
+        quads = select(selection, with_files, with_format, context=context)
+        data = serialize(quads, fmt, frame)
+    if output is not None:
+        write_file(output, data)
+    return data
+
+
+def write_file(output: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``output`` atomically; an error leaves any existing file untouched."""
+    target = Path(output)
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory (give a file name for -o)")
+    try:
+        with atomic_writer(target, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise DataFileError(f"{target}: cannot write: {exc.strerror or exc}") from None

@@ -1,0 +1,202 @@
+"""Which quads an export holds: the selection of the dataset's graphs, read exactly as written.
+
+:func:`select` reads the shipped files (and the user's) with pyoxigraph's streaming parser, which keeps
+lexical forms; :func:`quads_from_store` and :func:`quads_from_rdflib` take the quads of a store or an rdflib
+dataset. All of them give :class:`sco_kg.rdf.term.Term` quads, one ``Term`` object per distinct term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from sco_kg.errors import DataFileError, QueryError, UsageError
+from sco_kg.rdf import iri
+from sco_kg.rdf.canon import canonicalize
+from sco_kg.rdf.term import Quad, Term
+from sco_kg.rdf.writers.rdfxml import ExportError
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+Selection = Literal["asserted", "inferred", "all", "ontology", "provenance"]
+SELECTIONS: tuple[str, ...] = get_args(Selection)
+
+#: What each selection holds (shown in ``sco-kg export --help``).
+SELECTION_HELP: dict[str, str] = {
+    "asserted": "ontology + data + provenance + text (+ --with files), no inferred triples",
+    "inferred": "only the OWL 2 RL closure: scog:inferred, scog:inferred-context (+ scog:inferred-user)",
+    "all": "asserted + inferred",
+    "ontology": "only scog:ontology",
+    "provenance": "scog:provenance (assertion graph -> sentence) and scog:text (the sentences)",
+}
+
+
+def _from_ox(term: Any) -> Term:
+    try:
+        return Term.from_ox(term)
+    except QueryError:
+        raise ExportError(
+            f"cannot export RDF term {term!r}: only IRIs, blank nodes and literals are supported"
+        ) from None
+
+
+def quads_from_store(store: pyoxigraph.Store, graphs: Iterable[str] | None = None) -> list[Quad]:
+    """Return the quads of the named graphs of ``store`` (only those in ``graphs`` when given).
+
+    The default graph is left out: a query store's default graph is the union of its named graphs
+    (:func:`sco_kg.dataset.fill_default_graph`), so taking it too would write every triple twice.
+    """
+    import pyoxigraph as ox
+
+    wanted = None if graphs is None else set(graphs)
+    seen: dict[Any, Term] = {}  # one Term per distinct term: most terms repeat (predicates, subjects, graphs)
+
+    def term(t: Any) -> Term:
+        found = seen.get(t)
+        if found is None:
+            found = seen[t] = _from_ox(t)
+        return found
+
+    out: list[Quad] = []
+    for q in store:
+        g = q.graph_name
+        if isinstance(g, ox.DefaultGraph) or (wanted is not None and g.value not in wanted):
+            continue
+        out.append((term(q.subject), term(q.predicate), term(q.object), term(g)))
+    return out
+
+
+def quads_from_rdflib(dataset: Any) -> list[Quad]:
+    """Return the quads of an rdflib ``Dataset`` or ``Graph``, dropping what is not valid RDF.
+
+    owlrl writes generalised triples (literal subjects, blank-node predicates: RDFLib/OWL-RL#63); they are
+    left out here, so no export can contain them.
+    """
+    if hasattr(dataset, "quads"):
+        source: Iterable[Any] = dataset.quads((None, None, None, None))
+    else:
+        source = ((s, p, o, None) for s, p, o in dataset)
+    out: list[Quad] = []
+    for s, p, o, g in source:
+        quad = Term.from_rdflib_quad(s, p, o, g)
+        if quad is not None:
+            out.append(quad)
+    return out
+
+
+def parse_file(path: Path, graph: str | None = None, fmt: str | None = None) -> list[Quad]:
+    """Return the quads of an RDF file, exactly as written (lexical forms and datatypes kept).
+
+    The pyoxigraph ``Store`` normalises literals (``"01"^^xsd:nonNegativeInteger`` is stored as
+    ``"1"^^xsd:integer``), so exports read files with the streaming parser, which does not.
+
+    Args:
+        path: the file.
+        graph: the graph of a triple format's triples (``None``: the default graph).
+        fmt: a pyoxigraph format name (``TURTLE``, ``N_QUADS``...) when the extension does not tell.
+    """
+    import pyoxigraph as ox
+
+    from sco_kg.io.inputs import OX_FORMATS, check_readable, clean_ox_message, guard_input
+
+    check_readable(path)
+    name = (fmt or OX_FORMATS.get(path.suffix.lower()) or "").upper()
+    name = _FORMAT_ALIASES.get(name.lower(), name)
+    if not hasattr(ox.RdfFormat, name or "-"):
+        raise DataFileError(
+            f"{path}: unknown RDF format for extension {path.suffix!r} (use one of {', '.join(sorted(OX_FORMATS))})"
+        )
+    data = guard_input(path, name)  # size limit, no XML entities (billion laughs), no foreign JSON-LD context
+    to_graph = Term("uri", graph) if graph else None
+    out: list[Quad] = []
+    try:
+        source = {"path": str(path)} if data is None else {"input": data}
+        seen: dict[Any, Term] = {}  # one Term per distinct term: most terms repeat (predicates, subjects)
+
+        def term(t: Any) -> Term:
+            found = seen.get(t)
+            if found is None:
+                found = seen[t] = _from_ox(t)
+            return found
+
+        for q in ox.parse(**source, format=getattr(ox.RdfFormat, name)):
+            g = q.graph_name
+            gterm = to_graph if isinstance(g, ox.DefaultGraph) else term(g)
+            out.append((term(q.subject), term(q.predicate), term(q.object), gterm))
+    except SyntaxError as exc:
+        raise DataFileError(f"{path}: malformed RDF: {clean_ox_message(str(exc))}") from None
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: cannot read: {clean_ox_message(str(exc))}") from None
+    return out
+
+
+_FORMAT_ALIASES = {
+    "ttl": "TURTLE",
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "ntriples": "N_TRIPLES",
+    "nq": "N_QUADS",
+    "nquads": "N_QUADS",
+    "trig": "TRIG",
+    "rdf": "RDF_XML",
+    "xml": "RDF_XML",
+    "owl": "RDF_XML",
+    "jsonld": "JSON_LD",
+    "json-ld": "JSON_LD",
+    "n3": "N3",
+}
+
+
+def select(
+    selection: Selection = "asserted",
+    with_files: Sequence[str | Path] = (),
+    with_format: str | None = None,
+    context: bool = True,
+) -> list[Quad]:
+    """Return the canonical quads of a selection of the dataset's graphs.
+
+    Args:
+        selection: ``asserted`` (ontology, data, provenance, text and the ``--with`` files), ``inferred``
+            (only ``scog:inferred``), ``all`` (both), ``ontology`` or ``provenance`` (``scog:provenance`` and
+            ``scog:text``).
+        with_files: the user's RDF files, each merged into ``scog:user/<file name>``.
+        with_format: the format of the ``with_files`` when their extension does not tell.
+        context: keep the outside facts; ``False`` drops every graph :func:`sco_kg.rdf.iri.is_context_graph` names.
+
+    Returns:
+        Sorted quads with content-derived blank-node labels.
+    """
+    from sco_kg.io.inputs import asserted_files, user_graph_iri
+
+    if selection not in SELECTIONS:
+        raise UsageError(f"unknown graph selection {selection!r} (use one of {', '.join(SELECTIONS)})")
+    files = [Path(p) for p in with_files]
+    quads: list[Quad] = []
+    if selection != "inferred":
+        for path, graph in asserted_files():
+            quads += parse_file(path, graph)
+        for user in files:
+            quads += parse_file(user, user_graph_iri(user), with_format)
+    if selection in ("inferred", "all"):
+        try:
+            from sco_kg.reasoning import materialize
+        except ImportError:
+            raise DataFileError(
+                f"--graph {selection} needs the OWL 2 RL closure (sco_kg/reasoning/materialize.py), which this build "
+                "does not have; export --graph asserted instead"
+            ) from None
+        inferred = {Term("uri", g) for g in iri.INFERRED_GRAPHS}
+        nq = materialize.materialized_path(files, with_format=with_format, context=context)
+        quads += [q for q in parse_file(nq, fmt="N_QUADS") if q[3] in inferred]
+    if not context:
+        quads = [q for q in quads if q[3] is None or not iri.is_context_graph(q[3].value)]
+    keep: set[str] | None = None
+    if selection == "ontology":
+        keep = {iri.GRAPH_ONTOLOGY}
+    elif selection == "provenance":
+        keep = {iri.GRAPH_PROVENANCE, iri.GRAPH_TEXT}
+    if keep is not None:
+        quads = [q for q in quads if q[3] is not None and q[3].value in keep]
+    return canonicalize(quads)

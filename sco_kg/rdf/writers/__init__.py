@@ -1,0 +1,61 @@
+"""The ONE set of RDF graph writers (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) behind :func:`write`.
+
+They live at the RDF layer, below both the query engine (CONSTRUCT/DESCRIBE results) and the exporter (graph
+selections and files), so that both write through the same code. Each takes canonical quads
+(:func:`sco_kg.rdf.canon.canonicalize`) and returns deterministic text: sorted statements, content-derived
+blank-node labels, only the prefixes used. The triple formats (Turtle, N-Triples, RDF/XML) get the union of
+the graphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sco_kg.errors import UsageError
+from sco_kg.rdf.term import Quad
+from sco_kg.rdf.writers.jsonld import Frame, write_jsonld
+from sco_kg.rdf.writers.ntriples import write_nquads, write_ntriples
+from sco_kg.rdf.writers.rdfxml import write_rdfxml
+from sco_kg.rdf.writers.turtle import write_trig, write_turtle
+
+#: The format names, and the other names they are known by.
+FORMATS: tuple[str, ...] = ("ttl", "trig", "nt", "nq", "xml", "jsonld")
+ALIASES = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "rdfxml": "xml", "json-ld": "jsonld"}
+
+
+def write(
+    quads: Sequence[Quad],
+    fmt: str = "ttl",
+    frame: Frame | None = None,
+    ctx: dict[str, Any] | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> str:
+    """Return canonical ``quads`` written in ``fmt`` (a name of :data:`FORMATS` or :data:`ALIASES`).
+
+    Args:
+        quads: canonical quads.
+        fmt: ``ttl``, ``trig``, ``nt``, ``nq``, ``xml`` or ``jsonld``.
+        frame: ``"entity"`` for the one-object-per-entity JSON-LD view (``jsonld`` only).
+        ctx: the JSON-LD context (default: the shipped one).
+        prefixes: the prefixes Turtle, TriG and RDF/XML may use (default: all the project's).
+
+    Raises:
+        UsageError: an unknown format, or a frame for a format other than JSON-LD.
+    """
+    fmt = ALIASES.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if frame is not None and fmt != "jsonld":
+        raise UsageError(f"--frame {frame} needs --format jsonld")
+    if fmt == "ttl":
+        return write_turtle(quads, prefixes)
+    if fmt == "trig":
+        return write_trig(quads, prefixes)
+    if fmt == "nt":
+        return write_ntriples(quads)
+    if fmt == "nq":
+        return write_nquads(quads)
+    if fmt == "xml":
+        return write_rdfxml(quads, prefixes)
+    return write_jsonld(quads, ctx, frame)
