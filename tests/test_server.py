@@ -271,6 +271,13 @@ def test_sparql_dataset_parameters(client: TestClient) -> None:
     assert [b["g"]["value"] for b in named["results"]["bindings"]] == [iri.GRAPH_TEXT]
     bad = client.get("/sparql", params={"query": q, "default-graph-uri": "not an iri"})
     assert bad.status_code == 400
+    # An exact count: the ontology graph's own triples; a graph the dataset does not have is a clear 400.
+    size = sum(
+        1 for _ in client.app.state.site.store.quads_for_pattern(None, None, None, ox.NamedNode(iri.GRAPH_ONTOLOGY))
+    )  # type: ignore[attr-defined]
+    assert n_onto == size
+    unknown = client.get("/sparql", params={"query": q, "default-graph-uri": "http://example.org/no-graph"})
+    assert unknown.status_code == 400 and "no graph of this dataset" in unknown.text
 
 
 def test_cors_star_without_credentials(client: TestClient) -> None:
