@@ -772,3 +772,12 @@ def test_every_language_has_the_words_of_english() -> None:
         assert set(entry["ui"]) == set(data["en"]["ui"]), lang
         assert all(isinstance(v, str) and v.strip() for v in entry["ui"].values()), lang
     assert data["zh"]["ui"]["home"] == "首页" and len(data["en"]["ui"]) > 50
+
+
+def test_over_long_query_name_is_404_not_500(client: TestClient) -> None:
+    name = "a" * 300
+    for url in (f"/queries/{name}", f"/query?name={name}"):
+        for accept in ("text/html", "application/sparql-results+json"):
+            r = client.get(url, headers={"Accept": accept})
+            assert r.status_code == 404, (url, accept, r.status_code)
+            assert "unknown query" in r.text and "Traceback" not in r.text

@@ -10,7 +10,7 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sco_kg.errors import ScoKgError
+from sco_kg.errors import ScoKgError, UsageError
 from sco_kg.server.conneg import HTML, RESULT_ALIASES, RESULT_MEDIA, choose_media, negotiate
 from sco_kg.server.errors import HttpError, error_status, plain_error
 from sco_kg.server.links import Linker
@@ -24,10 +24,24 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
 
+MAX_NAME = 100  # longer names are no query's (and would make the file name too long for the OS)
+
+
 def _catalogue() -> Any:
     from sco_kg.sparql import catalog
 
     return catalog
+
+
+def lookup(name: str) -> Any:
+    """Return the catalogue entry ``name``.
+
+    Raises:
+        UsageError: no such query ("unknown query …", answered with 404), over-long names included.
+    """
+    if len(name) > MAX_NAME:
+        raise UsageError(f"unknown query {name[:40]!r}…: query names have at most {MAX_NAME} characters")
+    return _catalogue().get(name)
 
 
 def _query_summary(link: Linker, q: Any) -> dict[str, Any]:
@@ -94,7 +108,7 @@ async def queries_run(request: Request) -> Response:
     name = request.path_params["name"]
     try:
         pairs = query_pairs(request.scope.get("query_string", b""))
-        q = _catalogue().get(name)
+        q = lookup(name)
         formats = values(pairs, "format")
         form = {"SELECT": "select", "ASK": "ask"}.get(policy.analyse(q.text).form, "graph")
         if not formats and negotiate(request.headers.get("accept"), [HTML, *RESULT_MEDIA], RESULT_ALIASES) == HTML:
@@ -115,6 +129,8 @@ async def queries_run(request: Request) -> Response:
 
 async def query_page(request: Request, canned: str | None = None, params: dict[str, str] | None = None) -> Response:
     """Render the query page: catalogue picker, prefilled textarea, parameters, results table, downloads."""
+    from starlette.concurrency import run_in_threadpool
+
     site = site_of(request)
     link, lang = linker_of(request)
     pairs: list[tuple[str, str]] = []
@@ -138,7 +154,7 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
     status = 200
     if name:
         try:
-            entry = catalogue.get(name)
+            entry = lookup(name)
         except ScoKgError as exc:
             error, status = str(exc), 404
     if params is None:
@@ -159,7 +175,7 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
                 base = f"queries/{name}"
                 extra = dict(params)
             else:
-                checked_form(text)
+                await run_in_threadpool(checked_form, text)  # the gate never runs on the event loop
                 result = await execute(site, text)
                 base, extra = "sparql", {"query": text}
             kind = "graph" if result.form in ("CONSTRUCT", "DESCRIBE") else "select"
