@@ -18,7 +18,6 @@ import pytest
 import sco_kg
 from sco_kg.dataset import Source
 from sco_kg.rdf import iri
-from sco_kg.server import execute_query
 from tests.conftest import serve_subprocess
 
 pytest.importorskip("uvicorn")
@@ -60,8 +59,8 @@ def _wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper.SPARQLWrapper:
 
 
 def _local_rows(local: ox.Store, query: str) -> set[tuple[str, ...]]:
-    outcome = execute_query(local, query)
-    return {tuple(t.value for t in row) for row in outcome.rows}
+    result = sco_kg.run(query, target=local)
+    return {tuple(t.value for t in row if t is not None) for row in result.rows}
 
 
 def test_select_json(live: str, local: ox.Store) -> None:
@@ -107,8 +106,8 @@ def test_ask(live: str) -> None:
 
 
 def _local_triples(local: ox.Store) -> set[tuple[str, str, str]]:
-    outcome = execute_query(local, CONSTRUCT)
-    return {(t.subject.value, t.predicate.value, t.object.value) for t in outcome.triples}
+    result = sco_kg.run(CONSTRUCT, target=local)
+    return {(s.value, p.value, o.value) for s, p, o in result.triples}
 
 
 def test_construct_turtle(live: str, local: ox.Store) -> None:

@@ -132,10 +132,12 @@ def run(args: argparse.Namespace) -> int:
     from sco_kg.dataset import open_store
     from sco_kg.server import ServerConfig, create_app
 
-    data = open_store(source_of(args))
+    source = source_of(args)
+    data = open_store(source)
     config = ServerConfig(
-        base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred
-    )
+        base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred,
+        source=source,
+    )  # fmt: skip
     app = create_app(data, config)
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]

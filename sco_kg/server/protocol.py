@@ -1,0 +1,264 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, query operation only (https://www.w3.org/TR/sparql11-protocol/).
+
+Queries arrive by GET, POST form or POST ``application/sparql-query``; updates are refused (403). Every query
+runs through THE engine boundary, :func:`sco_kg.engine.run.run` (the gate, then pyoxigraph), on the site's
+``query_store`` (default graph = the set union of the named graphs) or, with ``default-graph-uri`` /
+``named-graph-uri``, on a store holding exactly that dataset. Results are written by
+:meth:`sco_kg.engine.results.Result.serialize` (the one set of W3C writers, as Oxigraph's endpoint writes
+them); RDF/XML and N-Quads answers to CONSTRUCT by :func:`sco_kg.export.serialize`. The service description
+follows https://www.w3.org/TR/sparql11-service-description/.
+
+Limits: each query runs on one of ``workers`` threads; no free thread for ``timeout`` seconds is 503 (with
+``Retry-After``), a query past its deadline 504 (it runs in a forked child that is killed then, so it stops
+using CPU), more than ``max_rows`` rows are cut (200 with ``X-SCO-KG-Truncated``).
+
+Datatypes in results: the store normalises derived integer types (``xsd:nonNegativeInteger`` →
+``xsd:integer``), so a query result carries ``xsd:integer`` where the export and the documents keep the
+declared type (tests/test_server.py checks both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sco_kg import export
+from sco_kg.engine.limits import Limits
+from sco_kg.engine.results import Result
+from sco_kg.engine.run import run, run_canned
+from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError
+from sco_kg.rdf import iri
+from sco_kg.server import web
+from sco_kg.server.conneg import (
+    EXPORT_FORMAT,
+    GRAPH_WRITER,
+    JSONLD,
+    RESULT_WRITER,
+    RESULTS_JSON,
+    choose_media,
+)
+from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status, plain_error
+from sco_kg.server.site import RDF_TYPE, RDFS, XSD_STRING, Site
+from sco_kg.sparql import gate
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+T = TypeVar("T")
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = iri.PREFIXES["void"]
+XSD_INTEGER = iri.PREFIXES["xsd"] + "integer"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+GRACE = 1.0  # seconds the event loop waits past the deadline for the killed child to be reported
+
+
+@functools.lru_cache(maxsize=1024)
+def _policy_verdict(text: str) -> tuple[str, str, str]:
+    try:
+        info = gate.analyse(text)
+        if info.is_update:
+            ops = ", ".join(info.update_ops)
+            return "", "update", f"SPARQL Update ({ops}) is not allowed: this endpoint is read-only"
+        gate.check(text)
+    except QueryRejected as exc:
+        return "", "rejected", str(exc)
+    except QueryError as exc:
+        return "", "error", str(exc)
+    return {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph"), "", ""
+
+
+def checked_form(text: str) -> str:
+    """Return ``select``, ``ask`` or ``graph`` for a query the gate lets run (verdicts are cached by text).
+
+    Raises:
+        UpdateRefused: the text is a SPARQL Update (the endpoint is read-only: 403).
+        QueryRejected: SERVICE, LOAD or a remote dataset clause (400).
+        QueryError: not a SPARQL query at all (400).
+    """
+    form, kind, message = _policy_verdict(text)
+    if kind == "update":
+        raise UpdateRefused(message)
+    if kind == "rejected":
+        raise QueryRejected(message)
+    if kind == "error":
+        raise QueryError(message)
+    return form
+
+
+async def run_bounded(site: Site, job: Callable[[float], T]) -> T:
+    """Run ``job(seconds_left)`` on the query pool; 503 if no worker starts it in time, 504 if it overruns."""
+    timeout = site.config.timeout
+    started = threading.Event()
+    deadline = time.monotonic() + timeout
+
+    def work() -> T:
+        started.set()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s")
+        return job(left)
+
+    future = site.executor.submit(work)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout + GRACE)
+    except asyncio.TimeoutError:
+        future.cancel()
+        if not started.is_set():
+            raise ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)") from None
+        raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s") from None
+
+
+def _limits(site: Site, seconds: float) -> Limits:
+    return Limits(timeout=seconds, max_rows=site.config.max_rows, truncate=True, isolation="process")
+
+
+def _engine_call(site: Site, call: Callable[[Limits], Result], seconds: float) -> Result:
+    try:
+        return call(_limits(site, seconds))
+    except QueryTimeout:
+        raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
+
+
+async def execute(site: Site, text: str, target: Any = None) -> Result:
+    """Return the result of ``text`` on the site's query store (or ``target``), within the server's limits."""
+    store = site.query_store if target is None else target
+    return await run_bounded(
+        site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=store), left)
+    )
+
+
+async def execute_canned(site: Site, name: str, params: Mapping[str, str]) -> Result:
+    """Return the result of canned query ``name`` with ``params`` (type-checked as on the CLI)."""
+    return await run_bounded(
+        site,
+        lambda left: _engine_call(site, lambda lim: run_canned(name, params, None, lim, target=site.query_store), left),
+    )
+
+
+def _export_term(t: Any) -> export.Term:
+    if t.kind == "uri":
+        return export.Term("iri", t.value)
+    if t.kind == "bnode":
+        return export.Term("bnode", t.value)
+    if t.lang:
+        return export.Term("literal", t.value, RDF_LANGSTRING, t.lang)
+    return export.Term("literal", t.value, t.datatype or XSD_STRING)
+
+
+def serialize(result: Result, media: str) -> bytes:
+    """Return ``result`` in ``media``: the engine's writers, or the exporter's for RDF/XML and N-Quads graphs."""
+    if result.form in ("SELECT", "ASK"):
+        return result.serialize(RESULT_WRITER[media])
+    if media in GRAPH_WRITER:
+        return result.serialize(GRAPH_WRITER[media])
+    quads = [(_export_term(s), _export_term(p), _export_term(o), None) for s, p, o in result.triples]
+    return export.serialize(export.canonicalize(quads), EXPORT_FORMAT[media])  # type: ignore[arg-type]
+
+
+def dataset_store(site: Site, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Any:
+    """Return a store holding the protocol's dataset: ``default-graph-uri`` merged as the default graph.
+
+    Without ``named-graph-uri`` every named graph stays available to ``GRAPH``. Built for each request (a few
+    milliseconds) rather than cached: the client chooses the graph lists, so a cache could be filled at will.
+
+    Raises:
+        HttpError: 400 when no ``default-graph-uri`` names a graph of this dataset (an empty default graph
+            cannot be told from "no default graph", which means the union).
+    """
+    import pyoxigraph as ox
+
+    if default_graphs and not any(g in site.graph_counts for g in default_graphs):
+        raise HttpError(400, f"default-graph-uri: no graph of this dataset is named {', '.join(default_graphs)}")
+    store = ox.Store()
+    for g in dict.fromkeys(default_graphs):
+        store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in site.graph_quads(g))
+    if named_graphs:
+        for g in dict.fromkeys(named_graphs):
+            store.extend(site.graph_quads(g))
+    else:
+        store.bulk_extend(site.store)
+    return store
+
+
+async def answer_query(
+    request: Request,
+    text: str,
+    formats: Sequence[str] = (),
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+) -> Response:
+    """Check, run and serialise one query; the status is final before any byte of the body is sent."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    site = web.site_of(request)
+    try:
+        form = await run_in_threadpool(checked_form, text)  # the gate never runs on the event loop
+        media = choose_media(form, request.headers.get("accept"), formats)
+        target = None
+        if default_graphs or named_graphs:
+            target = await run_in_threadpool(dataset_store, site, default_graphs, named_graphs)
+        result = await execute(site, text, target)
+        body = serialize(result, media)
+    except HttpError as exc:
+        return plain_error(exc.status, exc.message, exc.headers)
+    except ScoKgError as exc:
+        status = error_status(exc)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return plain_error(status, str(exc), headers)
+    headers = {"Vary": "Accept"}
+    if result.truncated:
+        headers["X-SCO-KG-Truncated"] = f"max-rows={site.config.max_rows}"
+    charset = "; charset=utf-8" if media not in (RESULTS_JSON, JSONLD) else ""
+    return Response(body, media_type=media + charset, headers=headers)
+
+
+def _n(value: str) -> export.Term:
+    return export.Term("iri", value)
+
+
+def _integer(value: int) -> export.Term:
+    return export.Term("literal", str(value), XSD_INTEGER)
+
+
+def service_description(site: Site, endpoint: str) -> list[export.Quad]:
+    """Return the SPARQL 1.1 Service Description of the endpoint (default-graph quads)."""
+    svc, a = _n(endpoint), _n(RDF_TYPE)
+    dataset, default = export.Term("bnode", "dataset"), export.Term("bnode", "default")
+    label = export.Term("literal", "SPARQL endpoint of the SCO Declaration knowledge graph", RDF_LANGSTRING, "en")
+    triples = [
+        (svc, a, _n(SD + "Service")),
+        (svc, _n(SD + "endpoint"), svc),
+        (svc, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
+        (svc, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),
+        (svc, _n(SD + "defaultDataset"), dataset),
+        (dataset, a, _n(SD + "Dataset")),
+        (dataset, _n(SD + "defaultGraph"), default),
+        (default, a, _n(SD + "Graph")),
+        (default, _n(VOID + "triples"), _integer(site.triples)),
+        (svc, _n(RDFS + "label"), label),
+    ]
+    for fmt in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "JSON-LD",
+        "N-Triples",
+        "RDF_XML",
+        "TriG",
+        "N-Quads",
+    ):
+        triples.append((svc, _n(SD + "resultFormat"), _n("http://www.w3.org/ns/formats/" + fmt)))
+    for i, graph in enumerate(sorted(site.graph_counts)):
+        node = export.Term("bnode", f"g{i}")
+        triples += [(dataset, _n(SD + "namedGraph"), node), (node, a, _n(SD + "NamedGraph"))]
+        triples.append((node, _n(SD + "name"), _n(graph)))
+    return [(s, p, o, None) for s, p, o in triples]
