@@ -112,8 +112,14 @@ BAD = {
         GOOD.replace("PREFIX sco: <https://w3id.org/sco-kg/ontology/>", "PREFIX sco: <http://example.org/>"),
         "differs from sco_kg/rdf/iri.py",
     ),
-    "update": ("#+ summary: x\nINSERT DATA { <http://a> <http://b> <http://c> }\n", "SPARQL Update (INSERT)"),
-    "service var": (GOOD.replace("?state a sco:State", "SERVICE ?x { ?state a sco:State }"), "SERVICE a variable"),
+    "update": (
+        "#+ summary: x\nINSERT DATA { <http://a> <http://b> <http://c> }\n",
+        "a canned query cannot be an update",
+    ),
+    "service var": (
+        GOOD.replace("?state a sco:State", "SERVICE ?x { ?state a sco:State }"),
+        "SERVICE with a variable is not allowed",
+    ),
     "not a query": ("#+ summary: x\nHELLO\n", "not a SPARQL query"),
 }
 

@@ -114,7 +114,7 @@ def test_query_parameters(capsys):
         (["sparql", "INSERT DATA { <http://a> <http://b> <http://c> }"], 2, "--allow-update"),
         (["sparql", "LOAD <http://127.0.0.1:9/x>", "--allow-update"], 2, "LOAD is refused"),
         (["sparql", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"], 2, "SERVICE"),
-        (["sparql", "SELECT * FROM <http://127.0.0.1:9/a> WHERE { ?s ?p ?o }"], 2, "FROM/USING"),
+        (["sparql", "SELECT * FROM <http://127.0.0.1:9/a> WHERE { ?s ?p ?o }"], 2, "dataset clause FROM"),
         (["sparql", CARTESIAN, "--timeout", "0.5"], 1, "longer than 0.5 s"),
         (["sparql", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3", "--format", "csv"], 2, "for SELECT/ASK results"),
         (["sparql", "HELLO WORLD"], 1, "not a SPARQL query"),

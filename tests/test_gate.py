@@ -199,14 +199,15 @@ def test_allowed_service_host_passes_and_is_reported() -> None:
     assert "is refused" in refused(text, allow_service="query.wikidata.org.evil")
 
 
-def test_remote_from_and_from_named_refused(counter: HitCounter) -> None:
+def test_remote_from_and_from_named_refused(counter: HitCounter, monkeypatch: pytest.MonkeyPatch) -> None:
     for clause in ("FROM", "FROM NAMED"):
         text = f"SELECT * {clause} <{counter.url}> WHERE {{ ?s ?p ?o }}"
         assert refused(text) == (
             f"dataset clause {clause} <{counter.url}> is refused: only the project's graphs "
             f"(<{iri.GRAPH}…>) may be named"
         )
-    # The control: rdflib with its default SPARQL_LOAD_GRAPHS fetches a FROM graph.
+    # The control: rdflib with its default SPARQL_LOAD_GRAPHS fetches a FROM graph (the engine turns it off).
+    monkeypatch.setattr(rdflib.plugins.sparql, "SPARQL_LOAD_GRAPHS", True)
     before = len(counter.hits)
     with contextlib.suppress(Exception):  # the empty answer is not RDF; the request is made all the same
         list(rdflib.Dataset().query(f"SELECT * FROM <{counter.url}> WHERE {{ ?s ?p ?o }}"))
@@ -321,7 +322,9 @@ def test_syntax_errors_name_line_and_column(text: str, where: str) -> None:
         gate.analyse(text)
     assert type(info.value) is QueryError
     message = str(info.value)
-    assert message.startswith(f"SPARQL syntax error at {where}: Expected")
+    assert message.startswith(
+        (f"SPARQL syntax error at {where}: Expected", f"SPARQL syntax error at {where}: not a SPARQL")
+    )
     assert "\n" not in message
 
 

@@ -42,7 +42,7 @@ from sco_kg.server.conneg import (
     choose_media,
 )
 from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status, plain_error
-from sco_kg.server.site import RDF_TYPE, RDFS, XSD_STRING, Site
+from sco_kg.server.site import RDF_TYPE, RDFS, Site
 from sco_kg.sparql import gate
 
 if TYPE_CHECKING:
@@ -141,23 +141,13 @@ async def execute_canned(site: Site, name: str, params: Mapping[str, str]) -> Re
     )
 
 
-def _export_term(t: Any) -> export.Term:
-    if t.kind == "uri":
-        return export.Term("iri", t.value)
-    if t.kind == "bnode":
-        return export.Term("bnode", t.value)
-    if t.lang:
-        return export.Term("literal", t.value, RDF_LANGSTRING, t.lang)
-    return export.Term("literal", t.value, t.datatype or XSD_STRING)
-
-
 def serialize(result: Result, media: str) -> bytes:
     """Return ``result`` in ``media``: the engine's writers, or the exporter's for RDF/XML and N-Quads graphs."""
     if result.form in ("SELECT", "ASK"):
         return result.serialize(RESULT_WRITER[media])
     if media in GRAPH_WRITER:
         return result.serialize(GRAPH_WRITER[media])
-    quads = [(_export_term(s), _export_term(p), _export_term(o), None) for s, p, o in result.triples]
+    quads = [(s, p, o, None) for s, p, o in result.triples]
     return export.serialize(export.canonicalize(quads), EXPORT_FORMAT[media])  # type: ignore[arg-type]
 
 
@@ -220,18 +210,18 @@ async def answer_query(
 
 
 def _n(value: str) -> export.Term:
-    return export.Term("iri", value)
+    return export.Term.uri(value)
 
 
 def _integer(value: int) -> export.Term:
-    return export.Term("literal", str(value), XSD_INTEGER)
+    return export.Term.literal(str(value), XSD_INTEGER)
 
 
 def service_description(site: Site, endpoint: str) -> list[export.Quad]:
     """Return the SPARQL 1.1 Service Description of the endpoint (default-graph quads)."""
     svc, a = _n(endpoint), _n(RDF_TYPE)
     dataset, default = export.Term("bnode", "dataset"), export.Term("bnode", "default")
-    label = export.Term("literal", "SPARQL endpoint of the SCO Declaration knowledge graph", RDF_LANGSTRING, "en")
+    label = export.Term.literal("SPARQL endpoint of the SCO Declaration knowledge graph", lang="en")
     triples = [
         (svc, a, _n(SD + "Service")),
         (svc, _n(SD + "endpoint"), svc),

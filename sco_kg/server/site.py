@@ -302,7 +302,7 @@ class Site:
                 quads = self._exporter_selection() or export.canonicalize(export.quads_from_store(self.store))
                 index: dict[str, list[int]] = {}
                 for n, quad in enumerate(quads):
-                    for term in {t for t in quad if t is not None and t.kind == "iri"}:
+                    for term in {t for t in quad if t is not None and t.kind == "uri"}:
                         index.setdefault(term.value, []).append(n)
                 self._export = (quads, index)
             return self._export
@@ -378,14 +378,5 @@ class Site:
 def _to_ox_quad(q: export.Quad) -> Any:
     import pyoxigraph as ox
 
-    def term(t: export.Term) -> Any:
-        if t.kind == "iri":
-            return ox.NamedNode(t.value)
-        if t.kind == "bnode":
-            return ox.BlankNode(t.value)
-        if t.language:
-            return ox.Literal(t.value, language=t.language)
-        return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype or XSD_STRING))
-
     s, p, o, g = q
-    return ox.Quad(term(s), term(p), term(o), term(g) if g is not None else ox.DefaultGraph())
+    return ox.Quad(s.to_ox(), p.to_ox(), o.to_ox(), g.to_ox() if g is not None else ox.DefaultGraph())

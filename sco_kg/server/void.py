@@ -37,17 +37,17 @@ EXAMPLE_RESOURCES = (
 
 
 def _n(value: str) -> export.Term:
-    return export.Term("iri", value)
+    return export.Term.uri(value)
 
 
 def _integer(value: int) -> export.Term:
-    return export.Term("literal", str(value), XSD_INTEGER)
+    return export.Term.literal(str(value), XSD_INTEGER)
 
 
 def _text(value: str, lang: str = "") -> export.Term:
     if lang:
-        return export.Term("literal", value, "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString", lang)
-    return export.Term("literal", value, XSD_STRING)
+        return export.Term.literal(value, lang=lang)
+    return export.Term.literal(value, XSD_STRING)
 
 
 def void_triples(site: Site, base: str) -> list[export.Quad]:

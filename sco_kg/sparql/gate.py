@@ -153,6 +153,9 @@ def check(
 # --- parsing ------------------------------------------------------------------------------------------------
 
 
+_PROLOGUE_ONLY = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*\Z", re.IGNORECASE)
+
+
 class _SyntaxError(Exception):
     """A parse failure at offset ``loc`` of the parsed text."""
 
@@ -192,6 +195,8 @@ def _parse(text: str, parse: Any) -> tuple[Any, bool]:
             ) from None
     best = max(errors, key=lambda e: e.loc)
     found = f", found {text[best.loc : best.loc + 12]!r}" if best.loc < len(text) else ", found end of text"
+    if _PROLOGUE_ONLY.match(text[: best.loc]):  # nothing after the prologue reads as a query or an update
+        raise _SyntaxError(best.loc, f"not a SPARQL query: expected SELECT, ASK, CONSTRUCT, DESCRIBE{found}")
     raise _SyntaxError(best.loc, f"{_expected(best)}{found}")
 
 

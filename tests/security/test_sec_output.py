@@ -37,7 +37,7 @@ def test_t14_no_known_broken_pins() -> None:
     """pyLODE 3.4.1 crashes at import and owlready2 >= 0.50 bundles a Java 25 jar (SECURITY.md §10)."""
     import tomllib
 
-    meta = tomllib.loads((Path(export.__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    meta = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
     deps = list(meta["project"]["dependencies"])
     for extra in meta["project"].get("optional-dependencies", {}).values():
         deps += extra
