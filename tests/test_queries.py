@@ -360,9 +360,9 @@ def test_row_cap_errors_or_truncates():
 def test_policy_refuses_before_evaluation(text):
     # A \u0022 in a string ends it for rdflib (SPARQL 1.1 §19.2) but not for Oxigraph: that reading is no query.
     refused = QueryError if "u0022" in text else QueryRejected
-    with pytest.raises(refused, match="refused|SPARQL syntax error"):
+    with pytest.raises(refused, match=r"refused|SPARQL syntax error"):
         gate.check(text)
-    with pytest.raises(refused, match="refused|SPARQL syntax error"):
+    with pytest.raises(refused, match=r"refused|SPARQL syntax error"):
         sco_kg.run(text)
 
 
