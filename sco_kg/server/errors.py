@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sco_kg.engine.errors import MemoryLimitExceeded, WorkerDied
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
 
 if TYPE_CHECKING:
@@ -37,10 +38,12 @@ def error_status(exc: ScoKgError) -> int:
     """Return the HTTP status of a project error raised while answering a request."""
     if isinstance(exc, UpdateRefused):
         return 403
-    if isinstance(exc, ServerBusy):
+    if isinstance(exc, (ServerBusy, WorkerDied)):
         return 503
     if isinstance(exc, QueryTimeout):
         return 504
+    if isinstance(exc, MemoryLimitExceeded):
+        return 422  # well-formed, but more than one query may take here (the message names the limit)
     if isinstance(exc, (QueryError, UsageError)):
         return 400
     return 500

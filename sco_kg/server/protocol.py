@@ -27,9 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sco_kg import export
+from sco_kg.engine.errors import PoolBusy
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
-from sco_kg.engine.run import run, run_canned
+from sco_kg.engine.run import run, run_in_pool
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError
 from sco_kg.rdf import iri
 from sco_kg.server import web
@@ -43,11 +44,14 @@ from sco_kg.server.conneg import (
 )
 from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status, plain_error
 from sco_kg.server.site import RDF_TYPE, RDFS, Site
-from sco_kg.sparql import gate
+from sco_kg.sparql import catalog, gate
+from sco_kg.sparql.params import bind_params
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
+
+    from sco_kg.rdf.term import Term
 
 T = TypeVar("T")
 
@@ -125,20 +129,34 @@ def _engine_call(site: Site, call: Callable[[Limits], Result], seconds: float) -
         raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
 
 
+async def _pooled(site: Site, text: str, bindings: Mapping[str, Term] | None, trusted: bool) -> Result:
+    limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+    try:
+        return await run_in_pool(site.pool, text, limits, bindings=bindings, trusted=trusted, wait=limits.timeout)
+    except PoolBusy:
+        timeout = site.config.timeout
+        raise ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)") from None
+    except QueryTimeout:
+        raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
+
+
 async def execute(site: Site, text: str, target: Any = None) -> Result:
-    """Return the result of ``text`` on the site's query store (or ``target``), within the server's limits."""
-    store = site.query_store if target is None else target
+    """Return the result of ``text`` on the site's query store (or ``target``), within the server's limits.
+
+    On the query store, a worker of the site's pool runs the gate and the query; a store built for one request
+    (``default-graph-uri``) is queried in a child forked for it, with the same limits.
+    """
+    if target is None:
+        return await _pooled(site, text, None, trusted=False)
     return await run_bounded(
-        site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=store), left)
+        site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=target), left)
     )
 
 
 async def execute_canned(site: Site, name: str, params: Mapping[str, str]) -> Result:
     """Return the result of canned query ``name`` with ``params`` (type-checked as on the CLI)."""
-    return await run_bounded(
-        site,
-        lambda left: _engine_call(site, lambda lim: run_canned(name, params, None, lim, target=site.query_store), left),
-    )
+    q = catalog.get(name)
+    return await _pooled(site, q.text, bind_params(q, params), trusted=True)
 
 
 def serialize(result: Result, media: str) -> bytes:

@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sco_kg import export
 from sco_kg.dataset import Source, fill_default_graph
+from sco_kg.engine.limits import DEFAULT_MEMORY_LIMIT
+from sco_kg.engine.workers import WorkerPool
 from sco_kg.rdf import iri
 from sco_kg.server.conneg import lang_matches
 
@@ -67,6 +70,8 @@ class ServerConfig:
     quiet: bool = False
     inferred: bool = True
     workers: int = 4
+    #: bytes one query may grow its worker by (RLIMIT_DATA above the worker's size at start)
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
     cache_dir: Path | None = None
     # What the store was opened from; dumps and documents come from the exporter's quads of it.
     source: Source | None = None
@@ -170,6 +175,14 @@ class Site:
         #: distinct triples of the default graph (the union), what VoID and the service description count.
         self.triples = sum(1 for _ in self.query_store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         self.subclasses = self._sco_hierarchy()
+        # The query workers (issue 13): forked now, before the server starts its threads, from a process that
+        # holds the query store, so every worker shares it copy-on-write. A deadline kills and replaces a
+        # worker; each is bounded in memory and has no network.
+        self.pool = WorkerPool(
+            _query_store_of(self), size=config.workers, memory_limit=config.memory_limit,
+            name="sco-kg-sparql", limit_hint="sco-kg serve --memory-limit",
+        )  # fmt: skip
+        weakref.finalize(self, self.pool.close)
         self._export: tuple[list[export.Quad], dict[str, list[int]]] | None = None
         self._export_lock = threading.Lock()
 
@@ -373,6 +386,11 @@ class Site:
             if isinstance(q.subject, ox.NamedNode)
         }
         return sorted(out)
+
+
+def _query_store_of(site: Site) -> Callable[[], Any]:
+    store = site.query_store  # not the site: the spawner keeps a reference to the store alone
+    return lambda: store
 
 
 def _to_ox_quad(q: export.Quad) -> Any:

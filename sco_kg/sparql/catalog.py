@@ -34,6 +34,7 @@ from sco_kg.sparql.header import HeaderError, parse_header, split_header
 HEADER_KEYS = ("summary", "description", "params", "columns", "tags")
 PARAM_KEYS = ("type", "default", "description")
 PARAM_TYPES = ("iri", "string", "literal", "integer", "lang")
+MAX_NAME_LENGTH = 100
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -227,15 +228,15 @@ def get(name: str, directory: Path | None = None) -> Query:
         UsageError: there is no such query; the message suggests the closest names.
     """
     directory = directory or paths.queries_dir()
-    path = directory / f"{name}.rq"
-    if not NAME_RE.match(name) or not path.is_file():
+    # The name is checked before it touches the file system (a 300-character name is not a file-name error).
+    if len(name) > MAX_NAME_LENGTH or not NAME_RE.match(name) or not (directory / f"{name}.rq").is_file():
         import difflib
 
-        known = names(directory)
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        shown = name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "…"
+        close = difflib.get_close_matches(name[:MAX_NAME_LENGTH], names(directory), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else " (run 'sco-kg queries' for the list)"
-        raise UsageError(f"unknown query {name!r}{hint}")
-    return load_file(path)
+        raise UsageError(f"unknown query {shown!r}{hint}")
+    return load_file(directory / f"{name}.rq")
 
 
 # --------------------------------------------------------------------------------- README and golden

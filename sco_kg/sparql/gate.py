@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,10 +171,17 @@ class _SyntaxError(Exception):
         return f"SPARQL syntax error at line {line}, column {col}: {self.msg}"
 
 
+#: rdflib's pyparsing grammar keeps parse state on shared objects: two threads parsing at once corrupt each
+#: other's parse actions (seen as "TypeError: <lambda>() missing 1 required positional argument" under load).
+#: The parse holds the GIL throughout anyway, so one parse at a time costs no parallelism.
+_PARSE_LOCK = threading.Lock()
+
+
 def _grammar_parse(text: str, update: bool) -> Any:
     """Parse with rdflib's grammar as is: no escape decoding (the caller gives the text as an engine reads it)."""
     element = _parser.UpdateUnit if update else _parser.Query
-    result = element.parse_string(text, parse_all=True)
+    with _PARSE_LOCK:
+        result = element.parse_string(text, parse_all=True)
     return result[0] if update else result
 
 

@@ -7,7 +7,7 @@ import importlib.util
 import socket
 import sys
 
-from sco_kg.cli.commands._common import add_read_options
+from sco_kg.cli.commands._common import add_read_options, byte_count
 from sco_kg.errors import ScoKgError, UsageError
 
 HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
@@ -83,6 +83,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="rows (or triples) a query may return; more are cut and flagged (default: 10000)",
     )
+    p.add_argument(
+        "--memory-limit",
+        type=byte_count,
+        default=1 << 30,
+        metavar="SIZE",
+        help="stop a query whose worker grows by more than SIZE (suffixes k, M, G; 0 = no limit; default 1G); "
+        "the client gets 422",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="query worker processes (default: 4); a query that overruns is killed and its worker replaced",
+    )
     add_read_options(p)
 
 
@@ -136,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     data = open_store(source)
     config = ServerConfig(
         base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred,
-        source=source,
+        source=source, memory_limit=args.memory_limit or None, workers=args.workers,
     )  # fmt: skip
     app = create_app(data, config)
     sock = _bind(args.host, args.port)
