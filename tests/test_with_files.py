@@ -210,3 +210,32 @@ def test_reason_with_format_fills_the_cache_entry_the_read_path_uses(tmp_path, c
     assert closure.materialized_path([odd], with_format="TURTLE") == Path(written)
     lines = closure.read_lines(Path(written))
     assert any(ln.startswith(f"<{INDIA}> <{MEMBER_OF}> <{SCO_ORG}> <{iri.GRAPH_INFERRED_USER}>") for ln in lines)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("bom.ttl", "@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\n"),
+        ("bom.nt", "<http://example.org/a> <http://example.org/p> <http://example.org/b> .\n"),
+        (
+            "bom.trig",
+            "<http://example.org/g> { <http://example.org/a> <http://example.org/p> <http://example.org/b> }\n",
+        ),
+        ("bom.jsonld", '{"@id": "http://example.org/a", "http://example.org/p": {"@id": "http://example.org/b"}}'),
+    ],
+)
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path, capsys, name, body, engine):
+    """Issue 13: a BOM (Windows editors write one) gave a misleading 'not a valid subject' error."""
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <http://example.org/p> ?o } }"
+    assert main(["sparql", text, "--with", str(path), "--no-inference", "--engine", engine, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]
+
+
+def test_a_query_file_with_a_byte_order_mark_runs(tmp_path, capsys):
+    query = tmp_path / "q.rq"
+    query.write_bytes(b"\xef\xbb\xbfASK { ?s ?p ?o }")
+    assert main(["sparql", "-f", str(query), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.split() == ["true"]

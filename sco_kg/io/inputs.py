@@ -79,6 +79,7 @@ def check_readable(path: Path) -> None:
         raise DataFileError(f"{path}: cannot read file: {exc.strerror or exc}") from None
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
 #: Default size limit of one input file (``--max-bytes``); ``None`` or 0 means no limit.
 DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024
 
@@ -196,6 +197,12 @@ def guard_input(path: Path, fmt: str) -> bytes | None:
         raise DataFileError(
             f"{path}: {size} bytes is over the input size limit of {limit} bytes (raise it with --max-bytes N)"
         )
+    if fmt not in _XML_FORMATS and fmt not in _JSONLD_FORMATS:
+        with open(path, "rb") as fh:
+            bom = fh.read(3) == UTF8_BOM
+        # A UTF-8 byte-order mark (Windows editors write one) is not part of Turtle, N-Triples, N-Quads or TriG:
+        # accept the file without it rather than fail on an invisible character.
+        return path.read_bytes()[3:] if bom else None
     if fmt in _XML_FORMATS:
         raw = path.read_bytes()
         text = _xml_text(raw)
@@ -214,14 +221,16 @@ def guard_input(path: Path, fmt: str) -> bytes | None:
             raise DataFileError(f"{path}: malformed RDF/XML: {exc}") from None
         return None
     if fmt in _JSONLD_FORMATS:
+        raw = path.read_bytes()
+        bom = raw.startswith(UTF8_BOM)
         try:
-            doc = json.loads(path.read_bytes())
+            doc = json.loads(raw[3:] if bom else raw)
         except RecursionError:
             raise DataFileError(f"{path}: JSON nested too deeply") from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise DataFileError(f"{path}: malformed JSON: {' '.join(str(exc).split())}") from None
         if not _json_contexts(doc, path):
-            return None
+            return raw[3:] if bom else None
         ctx = json.loads(OWN_CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
         return json.dumps(_replace_own_context(doc, ctx)).encode("utf-8")
     return None

@@ -194,7 +194,7 @@ def load_file(path: Path) -> Query:
         CatalogError: the file cannot be read or does not pass the checks.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # a byte-order mark is accepted
     except UnicodeDecodeError:
         raise _fail(path, "not UTF-8 text") from None
     except OSError as exc:

@@ -63,7 +63,7 @@ def read_query(args: argparse.Namespace) -> str:
             raise DataFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         name = str(path)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is accepted, not part of the query
     except UnicodeDecodeError as exc:
         raise DataFileError(f"{name}: not UTF-8 text (byte {exc.start})") from None
 
