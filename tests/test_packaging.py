@@ -93,3 +93,46 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert "sco:State" in proc.stdout and "scog:provenance" in proc.stdout
         assert ("scog:inferred" in proc.stdout) == ("--no-inference" not in args)
+
+
+def _imported_distributions() -> set[str]:
+    """Return the third-party distributions the package imports anywhere (module level or lazily), lower case."""
+    import ast
+
+    names = {"yaml": "pyyaml", "sparqlwrapper": "sparqlwrapper"}
+    stdlib = set(sys.stdlib_module_names)
+    found: set[str] = set()
+    for path in (REPO / "sco_kg").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods: list[str] = []
+            if isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                mods = [node.module]
+            for mod in mods:
+                top = mod.split(".")[0]
+                if top not in stdlib and top not in ("sco_kg", "__future__"):
+                    found.add(names.get(top.lower(), top.lower()))
+    return found
+
+
+def _requirement_names(reqs: list[str]) -> set[str]:
+    import re
+
+    return {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower() for r in reqs}
+
+
+def test_runtime_dependencies_are_what_the_package_imports():
+    """Issue 12: a runtime dependency the package never imports (PyYAML, pyld were test-only) is not one."""
+    import tomllib
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = _requirement_names(meta["dependencies"])
+    extras = meta["optional-dependencies"]
+    optional = set().union(*(_requirement_names(v) for k, v in extras.items() if k != "test"))
+    imported = _imported_distributions()
+    assert {"rdflib", "pyoxigraph", "owlrl", "reasonable", "starlette", "mcp"} <= imported  # the scan works
+    assert runtime - imported == set()  # nothing installed that the package does not use
+    # every import is declared: at run time, or in the extra that the feature needs (server, fast, mcp, …)
+    assert imported - runtime - optional - {"httptools", "uvloop"} == set()
+    assert {"pyyaml", "pyld"}.isdisjoint(runtime)
