@@ -274,3 +274,18 @@ def test_reason_command_refuses_sameas_clique(tiny, capsys):
     )
     assert main(["reason", "--with", str(user)]) == 1
     assert "exceeds the limit of 20" in capsys.readouterr().err
+
+
+def test_a_rebuild_on_unchanged_inputs_writes_the_same_bytes(tmp_path):
+    """Issue 12: the manifest kept run times, so every `sco-kg reason` dirtied the checkout; now it keeps none."""
+    name = engines.default_reasoner()
+    first = [tmp_path / "a.nq", tmp_path / "a.json"]
+    second = [tmp_path / "b.nq", tmp_path / "b.json"]
+    for nq, meta in (first, second):
+        built = closure.build((), name, nq, meta)
+        assert built.seconds > 0  # the time is reported by the build, not written down
+    assert first[0].read_bytes() == second[0].read_bytes()
+    meta_a, meta_b = (json.loads(p.read_text(encoding="utf-8")) for p in (first[1], second[1]))
+    meta_b["artifact"] = meta_a["artifact"]  # the file name is the only difference
+    assert meta_a == meta_b
+    assert not [k for k in json.dumps(meta_a).split('"') if "seconds" in k]
