@@ -9,9 +9,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_with_options
 from sco_kg.cli.formats import RDF_FORMATS, DeprecatedFormatFlag, deprecated, format_type
+
+if TYPE_CHECKING:
+    from sco_kg.export.formats import Format
 
 HELP = "export the graph as Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD"
 
@@ -38,7 +42,9 @@ FORMAT_CHOICES = RDF_FORMATS  # turtle (ttl), nt, nq, trig, jsonld (json-ld), rd
 # xml: RDF/XML before; deprecated (it names SPARQL XML results), so not listed in the error message
 _FORMAT = format_type((*RDF_FORMATS, "xml"), RDF_FORMATS)
 #: the CLI's format names -> the exporter's
-_EXPORT_NAMES = {"turtle": "ttl", "nt": "nt", "nq": "nq", "trig": "trig", "jsonld": "jsonld", "rdfxml": "xml"}
+_EXPORT_NAMES: dict[str, Format] = {
+    "turtle": "ttl", "nt": "nt", "nq": "nq", "trig": "trig", "jsonld": "jsonld", "rdfxml": "xml",
+}  # fmt: skip
 GRAPH_CHOICES = ("asserted", "inferred", "all", "ontology", "provenance")
 _EXTENSION_FORMATS = {
     ".ttl": "turtle",
