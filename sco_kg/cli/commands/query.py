@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     if "lang" in q.params and "lang" not in params:
         params["lang"] = args.lang  # --lang also selects the language of a label-showing query
-    name_defaults(q, params)
     bindings = bind_params(q, params)
+    name_defaults(q, params)
     results: list[Result] = []
 
     def execute(limits: Limits) -> Result:
