@@ -102,7 +102,7 @@ def test_query_parameters(capsys):
         (["query", "signatories", "-p", "lang=english!"], 2, "expected a language tag"),
         (["query", "signatories", "--timeout", "0"], 2, "positive number"),
         (["query", "signatories", "--max-rows", "-1"], 2, "0 or more"),
-        (["query", "signatories", "--format", "yaml"], 2, "unknown format 'yaml'"),
+        (["query", "signatories", "--format", "yaml"], 2, "invalid choice: 'yaml'"),
         (["query", "signatories", "--format", "turtle"], 2, "for CONSTRUCT/DESCRIBE results"),
         (["query", "signatories", "--max-rows", "2"], 1, "more than 2 rows"),
         (["query", "signatories", "--with", "/nonexistent/file.ttl"], 1, "file not found"),

@@ -62,7 +62,7 @@ def format_type(allowed: Sequence[str], shown: Sequence[str] | None = None) -> A
         name = canonical(text)
         if name is None or name not in allowed:
             names = ", ".join(f"{n} ({' or '.join(FORMATS[n][0])})" if FORMATS[n][0] else n for n in shown or allowed)
-            raise argparse.ArgumentTypeError(f"unknown format {text!r} (use one of: {names})")
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {names})")  # argparse's words
         return name
 
     convert.__name__ = "format"

@@ -27,6 +27,7 @@ from sco_kg.rdf.term import Term
 CELL_WIDTH = 60
 MAX_LINES = 8
 MIN_COLUMN = 12
+MIN_SQUEEZED = 6
 WORD_CAP = 24
 BREAK_AFTER = "-/:_."
 GAP = "  "
@@ -180,6 +181,12 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], width: i
         min(n, max(display_width(h), min(w, WORD_CAP), min(n, MIN_COLUMN)))
         for h, n, w in zip(header, natural, longest_word, strict=True)
     ]
+    # Too many columns for the width even so: narrow the widest, down to MIN_SQUEEZED (headers wrap too).
+    while sum(out) + gaps > width:
+        widest = max(range(len(out)), key=lambda k: out[k])
+        if out[widest] <= MIN_SQUEEZED:
+            break
+        out[widest] -= 1
     extra = width - gaps - sum(out)
     want = {i: natural[i] - out[i] for i in range(len(out)) if natural[i] > out[i]}
     while extra > 0 and want:
@@ -202,11 +209,16 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], width: in
     With ``width``, long columns are narrowed so that the table fits and their cells wrap at spaces.
     """
     widths = column_widths(header, rows, width)
-    lines = [GAP.join(pad(clip(h, widths[i]), widths[i]) for i, h in enumerate(header)).rstrip()]
-    lines.append(GAP.join("-" * w for w in widths))
-    for row in rows:
+    lines: list[str] = []
+
+    def add(row: Sequence[str]) -> None:
         cells = [wrap(c, widths[i]) for i, c in enumerate(row)]
         for k in range(max((len(c) for c in cells), default=1)):
             parts = [pad(c[k] if k < len(c) else "", widths[i]) for i, c in enumerate(cells)]
             lines.append(GAP.join(parts).rstrip())
+
+    add(header)
+    lines.append(GAP.join("-" * w for w in widths))
+    for row in rows:
+        add(row)
     return "\n".join(lines)
