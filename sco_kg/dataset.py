@@ -176,12 +176,10 @@ def _check_user_terms(src: Source) -> None:
         key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
         if key in _CHECKED:
             continue
-        _CHECKED.add(key)
         store = ox.Store()
-        try:
-            ox_parse.load_file(store, path, fmt=ox_format(src.with_format) if src.with_format else None)
-        except Exception:
-            continue
+        # A bad file fails here, with the same one-line message (file, line) as the load, before any progress line.
+        ox_parse.load_file(store, path, fmt=ox_format(src.with_format) if src.with_format else None)
+        _CHECKED.add(key)
         used = (t.value for q in store for t in (q.subject, q.predicate, q.object) if isinstance(t, ox.NamedNode))
         for local, close in undefined_terms(used, defined):
             hint = f"; did you mean sco:{close}?" if close else ""

@@ -189,17 +189,17 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], width: i
         out[widest] -= 1
     extra = width - gaps - sum(out)
     want = {i: natural[i] - out[i] for i in range(len(out)) if natural[i] > out[i]}
-    while extra > 0 and want:
-        share = max(extra // len(want), 1)
-        for i in sorted(want, key=lambda k: want[k]):
-            give = min(want[i], share, extra)
+    total = sum(want.values())
+    if extra > 0 and total:
+        # The rest is shared in proportion to what each column lacks (a long summary gets more than its tags).
+        share = {i: min(w, extra * w // total) for i, w in want.items()}
+        for i, give in share.items():
             out[i] += give
-            extra -= give
-            want[i] -= give
-            if not want[i]:
-                del want[i]
-            if not extra:
-                break
+        left = extra - sum(share.values())
+        for i in sorted(want, key=lambda k: want[k] - share[k], reverse=True):
+            give = min(want[i] - share[i], left)
+            out[i] += give
+            left -= give
     return out
 
 
