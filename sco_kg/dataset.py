@@ -187,10 +187,17 @@ def _check_user_terms(src: Source) -> None:
 
 
 def load(source: Source | None = None, **fields: Any) -> Dataset:
-    """Return the dataset as an rdflib ``Dataset`` whose default graph is the union of its named graphs.
+    """Return the dataset as a new rdflib ``Dataset`` whose default graph is the union of its named graphs.
 
     ``source`` (or the keyword fields of :class:`Source`, e.g. ``load(inferred=False)``) says what goes in.
-    With inference on (the default) the closure's graphs are added from the materialised closure.
+    Inference is ON by default: the graphs ``scog:inferred*`` of the OWL 2 RL closure are added, read from the
+    materialised closure (the shipped file; with ``with_files``, a cache entry computed on the first call, which
+    takes seconds). Every file is parsed with rdflib (about a second for the declaration): for queries,
+    :func:`open_store` or :func:`cached_store` are faster.
+
+    Raises:
+        UsageError: ``store_dir`` is set (an on-disk store is read with pyoxigraph only).
+        DataFileError: a file is missing, unreadable, too large or not valid RDF (the message names file and line).
     """
     from sco_kg.io.rdflib_parse import read_dataset
 
