@@ -190,6 +190,33 @@ def test_an_unknown_format_is_one_line_naming_the_choices(capsys):
     assert "invalid choice: 'xmll'" in err and "rdfxml (rdf/xml or rdf)" in err and "srx" not in err
 
 
+def test_with_format_takes_the_same_names(capsys, tmp_path):
+    """--with-format takes every name of an input format (turtle/ttl, rdfxml, ...), as --format does."""
+    mine = tmp_path / "mine.data"  # an extension that does not tell the format
+    mine.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n", encoding="utf-8")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { <https://example.org/a> ?p ?o } }"
+    for name in ("turtle", "ttl", "TTL", "nt", "n-triples"):
+        code, out, err = run(capsys, "sparql", count, "--no-inference", "--with", str(mine), "--with-format", name,
+                             "--format", "csv")  # fmt: skip
+        assert (code, out) == (0, "n\r\n1\r\n"), err
+    xml = tmp_path / "mine.xmldata"
+    xml.write_text(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">'
+        '<rdf:Description rdf:about="https://example.org/a"><ex:b rdf:resource="https://example.org/c"/>'
+        "</rdf:Description></rdf:RDF>",
+        encoding="utf-8",
+    )
+    for name in ("rdfxml", "rdf/xml", "xml"):
+        code, out, err = run(capsys, "sparql", count, "--no-inference", "--with", str(xml), "--with-format", name,
+                             "--format", "csv")  # fmt: skip
+        assert (code, out) == (0, "n\r\n1\r\n"), err
+
+
+def test_a_deprecated_flag_with_a_bad_value_is_one_line(capsys):
+    code, _, err = run(capsys, "query", "signatories", "-o", "out.csv")
+    assert code == 2 and err.count("\n") == 1 and "invalid choice: 'out.csv'" in err
+
+
 def test_options_reference_is_current():
     assert (ROOT / "docs" / "reference" / "options.md").read_text(encoding="utf-8") == options_doc.markdown()
     assert "reference/options.md" in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")

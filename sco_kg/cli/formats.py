@@ -88,8 +88,9 @@ class DeprecatedFormatFlag(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:  # fmt: skip
-        deprecated(f"{option_string} FORMAT", "--format FORMAT")
         try:
-            setattr(namespace, self.dest, self.convert(values))
+            value = self.convert(values)
         except argparse.ArgumentTypeError as exc:
-            parser.error(f"argument {option_string}: {exc}")
+            parser.error(f"argument {option_string}: {exc}")  # one line: no deprecation note before it
+        deprecated(f"{option_string} FORMAT", "--format FORMAT")
+        setattr(namespace, self.dest, value)
