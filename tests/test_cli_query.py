@@ -34,7 +34,8 @@ def assert_one_line_error(err: str, fragment: str) -> None:
     assert fragment in err, err
 
 
-def test_queries_lists_the_catalogue(capsys):
+def test_queries_lists_the_catalogue(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the listing fits the terminal: make it wide whatever runs the tests
     code, out, _ = run(capsys, "queries")
     assert code == 0
     for q in catalog.all_queries():

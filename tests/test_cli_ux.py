@@ -101,7 +101,8 @@ def test_no_duplicated_iri_and_label_columns(capsys, monkeypatch):
     assert f"{CHINA},China" in out
 
 
-def test_queries_name_shows_parameters_defaults_columns_and_a_working_example(capsys):
+def test_queries_name_shows_parameters_defaults_columns_and_a_working_example(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
     code, out, _ = run(capsys, "queries", "supporting-sentences")
     assert code == 0
     assert "subject (iri; default: place:bishkek)" in out
