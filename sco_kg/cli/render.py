@@ -107,12 +107,7 @@ def labelled_columns(
 
 def display_width(text: str) -> int:
     """Return the number of terminal columns ``text`` takes (CJK wide characters count two)."""
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    return sum(_char_width(ch) for ch in text)
 
 
 def pad(text: str, width: int) -> str:
@@ -120,13 +115,27 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def fitting(text: str, width: int) -> int:
+    """Return the length of the longest prefix of ``text`` that takes at most ``width`` terminal columns."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += _char_width(ch)
+        if used > width:
+            return i
+    return len(text)
+
+
 def clip(text: str, width: int) -> str:
     """Return ``text`` cut to ``width`` terminal columns, ending in "…" when it was cut."""
     if display_width(text) <= width:
         return text
-    while text and display_width(text) > width - 1:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return text[: fitting(text, width - 1)].rstrip() + "…"
 
 
 def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
@@ -146,9 +155,7 @@ def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
         if line:
             lines.append(line)
         while display_width(word) > width:  # a word wider than the column (or CJK text without spaces)
-            cut = 0
-            while display_width(word[: cut + 1]) <= width:
-                cut += 1
+            cut = max(fitting(word, width), 1)
             soft = max(word.rfind(c, 0, cut) for c in BREAK_AFTER)  # an IRI breaks after - / : _ . if it can
             cut = soft + 1 if soft > 0 else cut
             lines.append(word[:cut])
