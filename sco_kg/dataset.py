@@ -15,7 +15,8 @@ The closure is never recomputed here when nothing changed: it comes from the mat
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,9 +88,7 @@ def add_closure(ds: Dataset, source: Source) -> None:
     """
     from sco_kg.reasoning import materialize
 
-    path = materialize.materialized_path(
-        list(source.with_files), with_format=source.with_format, context=source.context
-    )
+    path = _closure_path(source)
     wanted = [g for g in iri.INFERRED_GRAPHS if source.context or not iri.is_context_graph(g)]
     markers = tuple(f"<{g}> .\n" for g in wanted)
     # Inferred triples never contain blank nodes (see reasoning.filter.trivial_reason), so the lines stand alone.
@@ -98,17 +97,114 @@ def add_closure(ds: Dataset, source: Source) -> None:
         ds.parse(data="".join(lines), format="nquads")
 
 
+# ------------------------------------------------------------------------- progress and warnings (hooks)
+
+#: Called with one line of text when opening a dataset with user files takes a while (the closure of the user's
+#: files is computed on the first run, 7-10 s) and for each ``sco:`` term those files use that the ontology does
+#: not define. ``None`` (the default, for the Python API): silent. The CLI prints the lines on stderr.
+notify: Callable[[str], None] | None = None
+#: Seconds before the "computing the closure" line is shown (a cached closure answers well within this).
+SLOW_AFTER = 0.5
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
+def _closure_path(src: Source) -> Path:
+    """Return :func:`~sco_kg.reasoning.materialize.materialized_path` of ``src``, saying so when it is slow."""
+    from sco_kg.reasoning import materialize
+
+    def compute() -> Path:
+        return materialize.materialized_path(list(src.with_files), with_format=src.with_format, context=src.context)
+
+    tell = notify
+    if tell is None or not src.with_files:
+        return compute()
+    started = time.monotonic()
+    shown = threading.Event()
+
+    def announce() -> None:
+        shown.set()
+        tell(f"computing the OWL 2 RL closure with {len(src.with_files)} file(s) of yours (the first run takes "
+             "about 10 s; later runs use the cache)...")  # fmt: skip
+
+    timer = threading.Timer(SLOW_AFTER, announce)
+    timer.daemon = True
+    timer.start()
+    try:
+        path = compute()
+    finally:
+        timer.cancel()
+    if shown.is_set():
+        tell(f"closure computed in {time.monotonic() - started:.1f} s (cached in {path.parent})")
+    return path
+
+
+def undefined_terms(iris: Iterable[str], defined: set[str]) -> list[tuple[str, str | None]]:
+    """Return ``(term, closest defined term or None)`` for each ``sco:`` IRI of ``iris`` not in ``defined``."""
+    import difflib
+
+    names = sorted(d.removeprefix(iri.ONTOLOGY) for d in defined)
+    out = []
+    for value in sorted(set(iris)):
+        if not value.startswith(iri.ONTOLOGY) or value in defined or value.startswith(iri.ONTOLOGY_VERSION):
+            continue
+        local = value.removeprefix(iri.ONTOLOGY)
+        close = difflib.get_close_matches(local, names, n=1, cutoff=0.6)
+        out.append((local, close[0] if close else None))
+    return out
+
+
+def _check_user_terms(src: Source) -> None:
+    """Tell :data:`notify` about each ``sco:`` term in the user's files the ontology does not define (once a file)."""
+    tell = notify
+    if tell is None or not src.with_files:
+        return
+    import pyoxigraph as ox
+
+    from sco_kg.io import ox_parse
+    from sco_kg.io.inputs import ox_format
+
+    ontology = ox.Store()
+    for path in paths.ontology_files():
+        ox_parse.load_file(ontology, path)
+    subjects = (q.subject for q in ontology.quads_for_pattern(None, None, None))
+    defined = {t.value for t in subjects if isinstance(t, ox.NamedNode) and t.value.startswith(iri.ONTOLOGY)}
+    for path in src.with_files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # the real load says what is wrong
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        if key in _CHECKED:
+            continue
+        store = ox.Store()
+        # A bad file fails here, with the same one-line message (file, line) as the load, before any progress line.
+        ox_parse.load_file(store, path, fmt=ox_format(src.with_format) if src.with_format else None)
+        _CHECKED.add(key)
+        used = (t.value for q in store for t in (q.subject, q.predicate, q.object) if isinstance(t, ox.NamedNode))
+        for local, close in undefined_terms(used, defined):
+            hint = f"; did you mean sco:{close}?" if close else ""
+            tell(f"warning: {path}: sco:{local} is not defined by the ontology{hint}")
+
+
 def load(source: Source | None = None, **fields: Any) -> Dataset:
-    """Return the dataset as an rdflib ``Dataset`` whose default graph is the union of its named graphs.
+    """Return the dataset as a new rdflib ``Dataset`` whose default graph is the union of its named graphs.
 
     ``source`` (or the keyword fields of :class:`Source`, e.g. ``load(inferred=False)``) says what goes in.
-    With inference on (the default) the closure's graphs are added from the materialised closure.
+    Inference is ON by default: the graphs ``scog:inferred*`` of the OWL 2 RL closure are added, read from the
+    materialised closure (the shipped file; with ``with_files``, a cache entry computed on the first call, which
+    takes seconds). Every file is parsed with rdflib (about a second for the declaration): for queries,
+    :func:`open_store` or :func:`cached_store` are faster.
+
+    Raises:
+        UsageError: ``store_dir`` is set (an on-disk store is read with pyoxigraph only).
+        DataFileError: a file is missing, unreadable, too large or not valid RDF (the message names file and line).
     """
     from sco_kg.io.rdflib_parse import read_dataset
 
     src = Source.of(source, **fields)
     if src.store_dir is not None:
         raise UsageError("--store works with the oxigraph engine only")
+    _check_user_terms(src)
     ds = read_dataset(src.with_files, with_format=src.with_format, context=src.context)
     if src.inferred:
         add_closure(ds, src)
@@ -129,12 +225,11 @@ def open_store(source: Source | None = None, **fields: Any) -> pyoxigraph.Store:
     if src.store_dir is not None:
         src.check_store_dir()
         return ox_parse.open_disk_store(src.store_dir)
+    _check_user_terms(src)
     if not src.inferred:
         return ox_parse.read_store(src.with_files, with_format=src.with_format, context=src.context)
-    from sco_kg.reasoning import materialize
-
     store = ox.Store()
-    nq = materialize.materialized_path(list(src.with_files), with_format=src.with_format, context=src.context)
+    nq = _closure_path(src)
     ox_parse.load_file(store, nq, fmt="N_QUADS")
     if not src.context:
         ox_parse.drop_context(store)

@@ -40,15 +40,17 @@ def test_no_context_removes_the_signing_place_of_the_declaration(capsys):
 
 
 def test_table_and_md_end_with_the_graphs_used(capsys):
-    """The default views name the graphs they used; CSV/TSV/JSON/XML carry no footer (pure W3C results)."""
+    """The default views name the graphs they used, on stderr (issue 17: stdout is the table); CSV/TSV/JSON/XML
+    carry no footer (pure W3C results)."""
     for fmt in ("table", "md"):
         assert main(["query", "signatories", "--format", fmt]) == 0
-        lines = capsys.readouterr().out.rstrip("\n").splitlines()
-        assert lines[-1] == FOOTER_WITH
+        captured = capsys.readouterr()
+        assert captured.err.rstrip("\n").splitlines()[-1] == FOOTER_WITH
+        assert "graphs:" not in captured.out
         assert main(["query", "signatories", "--format", fmt, "--no-context"]) == 0
-        assert capsys.readouterr().out.rstrip("\n").splitlines()[-1] == FOOTER_WITHOUT
+        assert capsys.readouterr().err.rstrip("\n").splitlines()[-1] == FOOTER_WITHOUT
     assert main(["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--no-inference"]) == 0
-    assert capsys.readouterr().out.rstrip("\n").splitlines()[-1] == (
+    assert capsys.readouterr().err.rstrip("\n").splitlines()[-1] == (
         "graphs: declaration (asserted) + outside facts (scog:context/*)"
     )
     for fmt in ("csv", "tsv", "json", "xml"):

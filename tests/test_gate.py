@@ -490,3 +490,9 @@ def test_property_token_soup_accepted_only_when_no_engine_calls_out(counter: Hit
 
     prop()
     assert len(accepted) > 100, len(accepted)
+
+
+def test_a_parse_action_failure_is_a_one_line_refusal() -> None:
+    """rdflib's grammar cannot negate a decimal inside VALUES (a TypeError in a parse action): refused, clearly."""
+    with pytest.raises(QueryError, match="the SPARQL parser cannot read this query"):
+        gate.check("SELECT ?x WHERE { VALUES ?x { -0.25 } }")

@@ -80,6 +80,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _tell(message: str) -> None:
+    """Print a progress line or a warning of the library on stderr."""
+    print(f"sco-kg: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -92,17 +97,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        from sco_kg import sandbox
+        from sco_kg import dataset, sandbox
         from sco_kg.io.inputs import max_input_bytes, set_max_input_bytes
 
         previous_limit = max_input_bytes()
         set_max_input_bytes(getattr(args, "max_bytes", None))
+        previous_notify, dataset.notify = dataset.notify, _tell  # progress and warnings on stderr (issue 17)
         try:
             with sandbox.for_cli(vars(args)):  # defence in depth: no network or file access nobody asked for
                 return int(args._module.run(args) or 0)
         finally:
             # --max-bytes applies to this call only: main() runs in-process too (tests, notebooks).
             set_max_input_bytes(previous_limit or 0)
+            dataset.notify = previous_notify
     except ScoKgError as exc:
         print(f"sco-kg: error: {exc}", file=sys.stderr)
         return exc.exit_code

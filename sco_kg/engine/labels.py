@@ -6,13 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sco_kg.dataset import Source
 from sco_kg.engine.limits import Limits
-from sco_kg.engine.results import Result
+from sco_kg.engine.results import RDFS_LABEL, SKOS_PREFLABEL, Result, label_query, pick_labels
 from sco_kg.engine.run import Engine, run
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import Term
 
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+__all__ = ["RDFS_LABEL", "SKOS_PREFLABEL", "display", "labels"]
 
 
 def labels(
@@ -28,31 +27,18 @@ def labels(
     The first of: ``rdfs:label`` in ``lang``, ``skos:prefLabel`` in ``lang``, ``rdfs:label`` in English,
     ``skos:prefLabel`` in English, an untagged ``rdfs:label`` (the smallest value where there are several).
     IRIs without a label are left out. The label query runs on the dataset of ``source``, or through ``runner``
-    (a remote endpoint).
+    (a remote endpoint). The ranking is :func:`sco_kg.engine.results.pick_labels`, which
+    ``Result.to_dataframe(labels=True)`` uses too.
     """
     iris = sorted({t.value for t in terms if t.kind == "uri"})
-    if not iris:
-        return {}
-    ranks = {(RDFS_LABEL, lang): 0, (SKOS_PREFLABEL, lang): 1, (RDFS_LABEL, "en"): 2, (SKOS_PREFLABEL, "en"): 3,
-             (RDFS_LABEL, ""): 4}  # fmt: skip
-    best: dict[str, tuple[int, str]] = {}
-    for chunk_start in range(0, len(iris), 500):
-        chunk = iris[chunk_start : chunk_start + 500]
-        text = (
-            "SELECT ?s ?p ?l WHERE { VALUES ?s { "
-            + " ".join(Term.uri(i).n3() for i in chunk)
-            + f" }} VALUES ?p {{ <{RDFS_LABEL}> <{SKOS_PREFLABEL}> }} ?s ?p ?l }}"
-        )
+    rows: list[tuple[Term | None, ...]] = []
+    for start in range(0, len(iris), 500):
+        text = label_query(iris[start : start + 500])
         res = (
             runner(text) if runner is not None else run(text, source, Limits(timeout=None), engine=engine, trusted=True)
         )
-        for s, p, lab in res.rows:
-            if s is None or p is None or lab is None or lab.kind != "literal":
-                continue
-            rank = ranks.get((p.value, lab.lang or ""))
-            if rank is not None and (s.value not in best or (rank, lab.value) < best[s.value]):
-                best[s.value] = (rank, lab.value)
-    return {subject: value for subject, (_, value) in best.items()}
+        rows.extend(res.rows)
+    return pick_labels(rows, lang)
 
 
 def display(t: Term | None, names: Mapping[str, str]) -> str:

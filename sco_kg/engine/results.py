@@ -8,19 +8,21 @@ results through :meth:`Result.serialize`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from sco_kg.errors import ScoKgError, UsageError
 from sco_kg.rdf.term import XSD, Term, escape
+from sco_kg.sparql.info import Form
 
-Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
 
 if TYPE_CHECKING:
     import pandas
+
+    from sco_kg.dataset import Source
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,26 @@ class Result:
         """Return the solutions as dicts from variable name to rdflib term."""
         return [{v: t.to_rdflib() for v, t in row.items()} for row in self.bindings]
 
-    def to_dataframe(self) -> pandas.DataFrame:
-        """Return the solutions as a pandas DataFrame of rdflib terms (one column per variable).
+    def to_dataframe(
+        self, labels: bool | Mapping[str, str] = False, *, lang: str = "en", source: Source | None = None
+    ) -> pandas.DataFrame:
+        """Return the solutions as a pandas DataFrame with one typed column per variable.
+
+        A column whose bound values are all literals of one kind gets a pandas type: ``xsd:date`` and
+        ``xsd:dateTime`` → ``datetime64`` (``pd.Timestamp`` cells), ``xsd:gYear`` and the integer types →
+        ``Int64`` (nullable), ``xsd:decimal``/``double``/``float`` → ``float64``, ``xsd:boolean`` →
+        ``boolean``. IRIs become their full IRI string, blank nodes ``_:id``, other literals their text; a column
+        that mixes kinds holds the lexical values as strings. Unbound cells are ``<NA>``/``NaT``/``NaN``/``None``.
+        A value a type cannot read (``"2001-13-45"^^xsd:date``) is missing in a typed column, never an error;
+        the lexical form stays in :attr:`rows`.
+
+        Args:
+            labels: ``True`` adds a ``<col>_label`` column right after each column that holds IRIs (chosen as
+                the CLI chooses them: ``rdfs:label`` then ``skos:prefLabel`` in ``lang``, then English), looked
+                up in the dataset of ``source`` (default: the shipped dataset); a mapping from IRI to label uses
+                those labels instead.
+            lang: the language of the labels.
+            source: the dataset to look the labels up in.
 
         Raises:
             ScoKgError: pandas is not installed (it is optional: ``pip install pandas``).
@@ -63,8 +83,21 @@ class Result:
             import pandas as pd
         except ImportError:
             raise ScoKgError("to_dataframe() needs pandas: pip install pandas") from None
-        data = [[t.to_rdflib() if t is not None else None for t in row] for row in self.rows]
-        return pd.DataFrame(data, columns=list(self.vars))
+        names: Mapping[str, str] = {}
+        if labels is True:
+            names = iri_labels((t for row in self.rows for t in row if t is not None), lang, source)
+        elif labels:
+            names = labels
+        frame = pd.DataFrame(index=range(len(self.rows)))
+        for i, var in enumerate(self.vars):
+            column = [row[i] for row in self.rows]
+            frame[var] = _typed_column(column, pd)
+            if labels is not False and any(t is not None and t.kind == "uri" for t in column):
+                frame[f"{var}_label"] = pd.Series(
+                    [names.get(t.value) if t is not None and t.kind == "uri" else None for t in column],
+                    dtype=object,
+                )
+        return frame
 
     def serialize(self, fmt: str = "json") -> bytes:
         """Return the result in a machine format: json/xml/csv/tsv (SELECT, ASK) or turtle/nt/jsonld/trig.
@@ -80,6 +113,87 @@ class Result:
         if self.form in ("CONSTRUCT", "DESCRIBE"):
             return serialize_triples(self.triples, fmt)
         raise UsageError("an update has no result to serialise")
+
+
+_INTEGERS = {XSD + n for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+             "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
+             "gYear")}  # fmt: skip
+_FLOATS = {XSD + "decimal", XSD + "double", XSD + "float"}
+_DATES = {XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp"}
+
+
+def _typed_column(column: list[Term | None], pd: Any) -> Any:
+    """Return the terms of one result column as a typed pandas Series (see :meth:`Result.to_dataframe`)."""
+    bound = [t for t in column if t is not None]
+    kinds = {(t.kind, t.datatype if t.kind == "literal" and not t.lang else None) for t in bound}
+    datatypes = {d for _, d in kinds}
+    if bound and {k for k, _ in kinds} == {"literal"}:
+        lexical = pd.Series([t.value.strip() if t is not None else None for t in column], dtype=object)
+        if datatypes <= _INTEGERS:
+            # gYear "2001" (or "-0044", "2001Z", "2001+08:00"): the year number.
+            years = lexical.str.extract(r"^([+-]?\d+)", expand=False) if datatypes & {XSD + "gYear"} else lexical
+            return pd.to_numeric(years, errors="coerce").astype("Int64")
+        if datatypes <= _FLOATS:
+            return pd.to_numeric(lexical.replace({"INF": "inf", "-INF": "-inf"}), errors="coerce").astype("float64")
+        if datatypes <= _DATES:
+            try:
+                return pd.to_datetime(lexical, errors="coerce", format="ISO8601")
+            except (ValueError, TypeError):  # mixed time zones: keep the text
+                return lexical
+        if datatypes == {XSD + "boolean"}:
+            return lexical.map({"true": True, "1": True, "false": False, "0": False}).astype("boolean")
+    return pd.Series([_plain(t) for t in column], dtype=object)
+
+
+def _plain(t: Term | None) -> str | None:
+    if t is None:
+        return None
+    return f"_:{t.value}" if t.kind == "bnode" else t.value
+
+
+def iri_labels(terms: Iterable[Term], lang: str = "en", source: Source | None = None) -> dict[str, str]:
+    """Return the display label of each IRI among ``terms`` in the dataset of ``source`` (rules: :data:`LABEL_RANKS`).
+
+    The one choice of labels: :func:`sco_kg.engine.labels.labels` (the CLI's tables) ranks the same way.
+    """
+    from sco_kg.dataset import cached_store
+
+    iris = sorted({t.value for t in terms if t.kind == "uri"})
+    store = cached_store(source)
+    rows: list[tuple[Term | None, ...]] = []
+    for start in range(0, len(iris), 500):
+        for solution in store.query(label_query(iris[start : start + 500])):  # type: ignore[union-attr]
+            rows.append(tuple(Term.from_ox(solution[v]) for v in ("s", "p", "l")))
+    return pick_labels(rows, lang)
+
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+def label_query(iris: Sequence[str]) -> str:
+    """Return the SPARQL query for the ``rdfs:label``/``skos:prefLabel`` values (``?s ?p ?l``) of ``iris``."""
+    values = " ".join(Term.uri(i).n3() for i in iris)
+    predicates = f"<{RDFS_LABEL}> <{SKOS_PREFLABEL}>"
+    return f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {predicates} }} ?s ?p ?l }}"
+
+
+def pick_labels(rows: Iterable[Sequence[Term | None]], lang: str) -> dict[str, str]:
+    """Return, from ``(?s ?p ?l)`` rows of :func:`label_query`, the best label of each subject.
+
+    The first of: ``rdfs:label`` in ``lang``, ``skos:prefLabel`` in ``lang``, ``rdfs:label`` in English,
+    ``skos:prefLabel`` in English, an untagged ``rdfs:label`` (the smallest value where there are several).
+    """
+    ranks = {(RDFS_LABEL, lang): 0, (SKOS_PREFLABEL, lang): 1, (RDFS_LABEL, "en"): 2, (SKOS_PREFLABEL, "en"): 3,
+             (RDFS_LABEL, ""): 4}  # fmt: skip
+    best: dict[str, tuple[int, str]] = {}
+    for s, p, lab in rows:
+        if s is None or p is None or lab is None or lab.kind != "literal":
+            continue
+        rank = ranks.get((p.value, lab.lang or ""))
+        if rank is not None and (s.value not in best or (rank, lab.value) < best[s.value]):
+            best[s.value] = (rank, lab.value)
+    return {subject: value for subject, (_, value) in best.items()}
 
 
 def _json_str(s: str) -> str:

@@ -277,7 +277,7 @@ def run(
         import pyoxigraph as ox
 
         target = _copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
-    payload = (text, info, {}, dict(bindings or {}), limits.max_rows)
+    payload: tuple[Any, ...] = (text, info, {}, dict(bindings or {}), limits.max_rows)
     result, overflow = _isolated(target, payload, limits, network=bool(info.services))
     return _finish(result, overflow, limits)
 

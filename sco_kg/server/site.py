@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sco_kg import export
 from sco_kg.dataset import Source, fill_default_graph
-from sco_kg.engine.limits import DEFAULT_MEMORY_LIMIT
+from sco_kg.engine.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from sco_kg.engine.workers import WorkerPool
 from sco_kg.rdf import iri
 from sco_kg.server.conneg import lang_matches
@@ -63,7 +63,7 @@ class ServerConfig:
     """Settings of one server instance (``sco-kg serve`` options)."""
 
     base_url: str | None = None
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     max_rows: int = 10_000
     max_body_bytes: int = 1_000_000
     max_query_string: int = 16_384

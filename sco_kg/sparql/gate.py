@@ -37,7 +37,7 @@ import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from pyparsing import ParseBaseException, ParseResults
@@ -49,7 +49,7 @@ from rdflib.term import Variable
 
 from sco_kg.errors import QueryError, QueryRejected
 from sco_kg.rdf import iri
-from sco_kg.sparql.info import QueryInfo
+from sco_kg.sparql.info import Form, QueryInfo
 
 __all__ = ["QueryInfo", "analyse", "check", "decode_escapes"]
 
@@ -201,6 +201,10 @@ def _parse(text: str, parse: Any) -> tuple[Any, bool]:
                 "SPARQL query too deep for the parser: about 100 triple patterns in one block or 30 nested "
                 "groups at most (split a long block into several { … } groups)"
             ) from None
+        except Exception as exc:  # a parse action of rdflib's grammar failed (e.g. -0.25 in VALUES): refused
+            raise QueryError(
+                f"the SPARQL parser cannot read this query ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+            ) from None
     best = max(errors, key=lambda e: e.loc)
     found = f", found {text[best.loc : best.loc + 12]!r}" if best.loc < len(text) else ", found end of text"
     if _PROLOGUE_ONLY.match(text[: best.loc]):  # nothing after the prologue reads as a query or an update
@@ -244,7 +248,7 @@ def _analyse_text(text: str, parse: Any) -> QueryInfo:
     if body.name == "SelectQuery" and _get(body, "projection"):
         projection = tuple(str(_get(v, "var") or _get(v, "evar")) for v in body["projection"])
     return QueryInfo(
-        form=_FORMS[body.name],
+        form=cast(Form, _FORMS[body.name]),
         services=tuple(found.services),
         from_graphs=tuple(found.default),
         from_named=tuple(found.named),

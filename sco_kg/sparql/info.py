@@ -12,7 +12,7 @@ Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "UPDATE"]
 class QueryInfo:
     """What a SPARQL text does, read from its parse tree."""
 
-    form: str  # "SELECT" | "ASK" | "CONSTRUCT" | "DESCRIBE" | "UPDATE"
+    form: Form
     services: tuple[str, ...] = ()  # SERVICE IRIs (resolved), "?var" for a variable SERVICE
     from_graphs: tuple[str, ...] = ()  # FROM IRIs (resolved); USING IRIs of an update too
     from_named: tuple[str, ...] = ()  # FROM NAMED IRIs (resolved); USING NAMED IRIs of an update too

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from sco_kg.errors import QueryError
-from sco_kg.sparql.info import QueryInfo
+from sco_kg.sparql.info import Form, QueryInfo
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 # SPARQL 1.1 Update operations (§3); none of these words is a keyword of the query language.
@@ -230,6 +231,6 @@ def outline(text: str) -> QueryInfo:
     ordered = any(t.is_kw("ORDER") for t in tokens)
     projected = projection(text) if form == "SELECT" else None
     return QueryInfo(
-        form, tuple(services), from_graphs=tuple(dataset), ordered=ordered,
+        cast(Form, form), tuple(services), from_graphs=tuple(dataset), ordered=ordered,
         projection=tuple(projected) if projected is not None else None, prefixes=prefixes,
     )  # fmt: skip

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sco_kg.cli.formats import with_format_type
+
 if TYPE_CHECKING:
     import pyoxigraph
 
@@ -26,7 +28,9 @@ def add_with_options(
             "--with-format",
             metavar="FORMAT",
             default=None,
-            help="format of the --with files when the extension does not tell (ttl, nt, nq, trig, rdf, jsonld)",
+            type=with_format_type,
+            help="format of the --with files when the extension does not tell: turtle (ttl), nt, nq, trig, "
+            "jsonld (json-ld), rdfxml",
         )
 
 

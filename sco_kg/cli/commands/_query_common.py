@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from sco_kg.engine.results import Result
     from sco_kg.rdf.term import Term
 
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld", "trig")
-DEFAULT_TIMEOUT = 30.0  # = sco_kg.engine.limits.DEFAULT_TIMEOUT (not imported: --help stays cheap)
-DEFAULT_MAX_ROWS = 100_000
-DEFAULT_MEMORY_LIMIT = 1 << 30  # = sco_kg.engine.limits.DEFAULT_MEMORY_LIMIT
+from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
+from sco_kg.engine.limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
+# The graph formats a CONSTRUCT/DESCRIBE result is written in (``table`` gives Turtle).
+GRAPH_FORMATS = RDF_FORMATS
+_FORMAT = format_type(RESULT_FORMATS + RDF_FORMATS)
 
 
 def _positive_float(text: str) -> float:
@@ -43,10 +44,12 @@ def _non_negative_int(text: str) -> int:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Add ``--format``, the read options, ``--lang``, ``--engine``, ``--timeout`` and ``--max-rows``."""
-    p.add_argument("--format", "-o", metavar="FORMAT", default="table",
-                   choices=RESULT_FORMATS + GRAPH_FORMATS,
-                   help="table (default; labels instead of IRIs), csv, tsv, json, xml (W3C SPARQL results), "
-                   "md; for CONSTRUCT/DESCRIBE: turtle (default), nt, jsonld, trig")  # fmt: skip
+    p.add_argument("--format", metavar="FORMAT", default="table", type=_FORMAT,
+                   help="table (default; labels instead of IRIs, fitted to the terminal), md, csv, tsv, "
+                   "json (srj), xml (srx: SPARQL XML results); for CONSTRUCT/DESCRIBE: turtle (ttl, the "
+                   "default), nt, nq, trig, jsonld (json-ld), rdfxml")  # fmt: skip
+    p.add_argument("-o", dest="format", metavar="FORMAT", action=DeprecatedFormatFlag, convert=_FORMAT,
+                   help=argparse.SUPPRESS)  # fmt: skip
     add_read_options(p)
     add_lang_option(p)
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
@@ -89,7 +92,7 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
                 f"--format {fmt} is for SELECT/ASK results; a {result.form} gives a graph "
                 f"(use {', '.join(GRAPH_FORMATS)})"
             )
-        sys.stdout.buffer.write(result.serialize(fmt))
+        sys.stdout.buffer.write(graph_bytes(result, fmt))
         sys.stdout.flush()
         return 0
     if fmt in GRAPH_FORMATS:
@@ -103,17 +106,29 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
             def runner(text: str) -> Result:
                 return remote.run_sparql(endpoint, text, timeout=args.timeout)
 
-        from sco_kg.cli.render import render
+        from sco_kg.cli.render import render, terminal_width
 
         names = labels(terms, args.lang, source_of(args), engine=args.engine, runner=runner)
-        print(render(result, fmt, names))
-        # The default views say which graphs they used (issue 7); CSV/TSV/JSON/XML stay pure W3C results.
-        print()
-        print(f"graphs: the remote dataset at {endpoint}" if endpoint else graphs_used(args))
+        print(render(result, fmt, names, width=terminal_width()))
+        # The default views say which graphs they used (issue 7), on stderr (issue 17): stdout is the table.
+        sys.stdout.flush()
+        print(f"graphs: the remote dataset at {endpoint}" if endpoint else graphs_used(args), file=sys.stderr)
         return 0
     sys.stdout.buffer.write(result.serialize(fmt))
     sys.stdout.flush()
     return 0
+
+
+def graph_bytes(result: Result, fmt: str) -> bytes:
+    """Return the triples of a CONSTRUCT/DESCRIBE ``result`` in the RDF format ``fmt`` (a canonical name)."""
+    if fmt in ("turtle", "nt", "jsonld", "trig"):
+        return result.serialize(fmt)
+    from sco_kg.rdf import writers
+    from sco_kg.rdf.canon import canonicalize
+
+    # nq and rdfxml: the same writers and canonical blank nodes as Result.serialize and the exporter.
+    quads = canonicalize((s, p, o, None) for s, p, o in result.triples)
+    return writers.write(quads, {"nq": "nq", "rdfxml": "xml"}[fmt]).encode("utf-8")
 
 
 def run_remote(args: argparse.Namespace, text: str, bindings: Mapping[str, Term] | None, limits: Limits) -> Result:

@@ -9,8 +9,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_with_options
+from sco_kg.cli.formats import RDF_FORMATS, DeprecatedFormatFlag, deprecated, format_type
+
+if TYPE_CHECKING:
+    from sco_kg.export.formats import Format
 
 HELP = "export the graph as Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD"
 
@@ -18,10 +23,10 @@ DESCRIPTION = """\
 Export the knowledge graph, or a selection of its named graphs, deterministically: the same data gives
 byte-identical output on every run (sorted statements, stable prefixes, content-derived blank-node labels).
 
-Named graphs: TriG (trig), N-Quads (nq) and JSON-LD (jsonld) keep them. Turtle (ttl), N-Triples (nt) and
-RDF/XML (xml) cannot carry named graphs, so they get the UNION of the selected graphs.
+Named graphs: TriG (trig), N-Quads (nq) and JSON-LD (jsonld) keep them. Turtle (turtle/ttl), N-Triples (nt)
+and RDF/XML (rdfxml) cannot carry named graphs, so they get the UNION of the selected graphs.
 
-JSON-LD is compacted with sco-kg's own context (embedded in the output; print it with --context), so no
+JSON-LD is compacted with sco-kg's own context (embedded in the output; print it with --print-context), so no
 reader has to fetch anything. With -o the file is written atomically: an interrupted or failed export never
 leaves a truncated file and never replaces an existing one.
 
@@ -30,34 +35,41 @@ examples:
   sco-kg export --format trig --graph all -o sco-kg.trig
   sco-kg export --format jsonld --frame entity -o entities.jsonld
   sco-kg export --profile wikidata --format ttl    # Wikidata-shaped statements (p:/ps:/pq:/pr:)
-  sco-kg export --context > context.jsonld
+  sco-kg export --print-context > context.jsonld
 """
 
-FORMAT_CHOICES = ("ttl", "jsonld", "nt", "nq", "trig", "xml")
+FORMAT_CHOICES = RDF_FORMATS  # turtle (ttl), nt, nq, trig, jsonld (json-ld), rdfxml — as in every command
+# xml: RDF/XML before; deprecated (it names SPARQL XML results), so not listed in the error message
+_FORMAT = format_type((*RDF_FORMATS, "xml"), RDF_FORMATS)
+#: the CLI's format names -> the exporter's
+_EXPORT_NAMES: dict[str, Format] = {
+    "turtle": "ttl", "nt": "nt", "nq": "nq", "trig": "trig", "jsonld": "jsonld", "rdfxml": "xml",
+}  # fmt: skip
 GRAPH_CHOICES = ("asserted", "inferred", "all", "ontology", "provenance")
 _EXTENSION_FORMATS = {
-    ".ttl": "ttl",
+    ".ttl": "turtle",
     ".jsonld": "jsonld",
     ".json": "jsonld",
     ".nt": "nt",
     ".nq": "nq",
     ".trig": "trig",
-    ".rdf": "xml",
-    ".xml": "xml",
-    ".owl": "xml",
+    ".rdf": "rdfxml",
+    ".xml": "rdfxml",
+    ".owl": "rdfxml",
 }
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``export``."""
     p.add_argument(
-        "-f",
         "--format",
-        choices=FORMAT_CHOICES,
+        type=_FORMAT,
+        metavar="FORMAT",
         default=None,
-        help="ttl (default), jsonld, nt, nq, trig or xml; ttl/nt/xml write the union of the graphs, "
-        "trig/nq/jsonld keep the named graphs (default: from the -o extension, else ttl)",
+        help="turtle (ttl; the default), nt, nq, trig, jsonld (json-ld) or rdfxml; turtle/nt/rdfxml write the "
+        "union of the graphs, trig/nq/jsonld keep the named graphs (default: from the -o extension, else turtle)",
     )
+    p.add_argument("-f", dest="format", action=DeprecatedFormatFlag, convert=_FORMAT, help=argparse.SUPPRESS)
     p.add_argument(
         "-g",
         "--graph",
@@ -79,7 +91,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="wikidata: the facts that map onto Wikidata properties (P1891, P463, P1365/P1366, P276, P571, "
         "P585, P580) in Wikidata's statement model, with only verified identifiers and a reference each",
     )
-    p.add_argument("--context", action="store_true", help="print sco-kg's JSON-LD context and exit")
+    p.add_argument("--print-context", dest="print_context", action="store_true",
+                   help="print sco-kg's JSON-LD context and exit")  # fmt: skip
+    p.add_argument("--context", dest="old_context", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--no-context",
         dest="with_context",
@@ -113,19 +127,24 @@ def run(args: argparse.Namespace) -> int:
     from sco_kg import export
     from sco_kg.errors import UsageError
 
-    if args.context:
+    if args.old_context:
+        deprecated("export --context", "export --print-context")
+    if args.print_context or args.old_context:
         sys.stdout.write(export.context_text())
         return 0
     fmt = args.format
+    if fmt == "xml":
+        deprecated("export --format xml", "--format rdfxml (xml names SPARQL XML results)")
+        fmt = "rdfxml"
     if fmt is None and args.frame:
         fmt = "jsonld"
     if fmt is None:
-        fmt = _EXTENSION_FORMATS.get(args.output.suffix.lower(), "ttl") if args.output else "ttl"
+        fmt = _EXTENSION_FORMATS.get(args.output.suffix.lower(), "turtle") if args.output else "turtle"
     if args.frame and fmt != "jsonld":
         raise UsageError("--frame entity needs --format jsonld")
     with _sigterm_as_interrupt():
         data = export.export(
-            fmt=fmt,
+            fmt=_EXPORT_NAMES[fmt],
             selection=args.graph,
             output=args.output,
             with_files=args.with_files,

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from sco_kg.cli.commands._common import add_with_options
+from sco_kg.engine.limits import DEFAULT_TIMEOUT
 
 HELP = "load the dataset into a SPARQL 1.1 store (Graph Store Protocol or Update) and verify it"
 
@@ -52,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--password-env", metavar="VAR", help="environment variable that holds the password")
     p.add_argument("--token-env", metavar="VAR", help="environment variable that holds a bearer token")
     p.add_argument("--batch-size", type=int, default=5000, metavar="N", help="triples per request (default 5000)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request (default 30)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g}, as everywhere)")  # fmt: skip
     p.add_argument("--retries", type=int, default=3, metavar="N", help="retries on 429/503 (default 3)")
     p.add_argument("--progress", action="store_true", help="draw the progress bar even when stderr is no terminal")
     p.add_argument("--no-verify", dest="verify", action="store_false", help="skip the remote triple counts")

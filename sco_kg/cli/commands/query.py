@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sco_kg.cli.commands._common import source_of
+from sco_kg.cli.commands._provenance import name_defaults, statement_note
 from sco_kg.cli.commands._query_common import add_run_options, run_and_print, run_remote
 
 HELP = "run a canned query by name (see 'sco-kg queries')"
@@ -65,11 +66,17 @@ def run(args: argparse.Namespace) -> int:
     if "lang" in q.params and "lang" not in params:
         params["lang"] = args.lang  # --lang also selects the language of a label-showing query
     bindings = bind_params(q, params)
+    name_defaults(q, params)
+    results: list[Result] = []
 
     def execute(limits: Limits) -> Result:
         limits = replace(limits, allow_service=tuple(args.allow_service))
         if args.endpoint:
             return run_remote(args, q.text, bindings, limits)
-        return engine.run(q.text, source_of(args), limits, engine=args.engine, bindings=bindings, trusted=True)
+        results.append(engine.run(q.text, source_of(args), limits, engine=args.engine, bindings=bindings, trusted=True))
+        return results[-1]
 
-    return run_and_print(args, execute)
+    code = run_and_print(args, execute)
+    if code == 0 and results:
+        code = statement_note(q, bindings, results[-1], source_of(args), args.engine)
+    return code

@@ -8,6 +8,7 @@ import socket
 import sys
 
 from sco_kg.cli.commands._common import add_read_options, byte_count
+from sco_kg.engine.limits import DEFAULT_TIMEOUT
 from sco_kg.errors import ScoKgError, UsageError
 
 HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
@@ -72,9 +73,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--timeout",
         type=_positive_float,
-        default=10.0,
+        default=DEFAULT_TIMEOUT,
         metavar="S",
-        help="wall-clock limit of one query in seconds (default: 10)",
+        help=f"wall-clock limit of one query in seconds, the same default as every command (default: "
+        f"{DEFAULT_TIMEOUT:g}; a public server may want less)",
     )
     p.add_argument(
         "--max-rows",
