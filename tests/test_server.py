@@ -789,3 +789,27 @@ def test_over_long_query_name_is_404_not_500(client: TestClient) -> None:
             r = client.get(url, headers={"Accept": accept})
             assert r.status_code == 404, (url, accept, r.status_code)
             assert "unknown query" in r.text and "Traceback" not in r.text
+
+
+def test_inferred_values_link_to_their_explanation(client) -> None:
+    """Issue 16: a "why?" link beside every inferred value, to the explanation from the same code as the CLI."""
+    import re
+
+    page = client.get("/id/state/uzbekistan", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    links = re.findall(r'<a class="why" href="([^"]+)"', page.text)
+    assert links and all("explain?s=" in h for h in links)
+    member = [h for h in links if "memberOf" in h and "organization%2Fsco" in h]
+    assert member, links
+    why = client.get(member[0].replace("&amp;", "&").replace("http://testserver", ""))
+    assert why.status_code == 200
+    assert "prp-spo2" in why.text and "p1-s1" in why.text
+    data = client.get("/explain", params={"s": "state:uzbekistan", "p": "sco:memberOf", "o": "organization:sco",
+                                          "format": "json"}).json()  # fmt: skip
+    assert data["status"] == "inferred" and data["rule"] == "prp-spo2"
+    assert client.get("/explain", params={"s": "state:uzbekistan", "p": "sco:memberOf"}).status_code == 400
+    assert (
+        client.get("/explain", params={"s": "nope:x", "p": "sco:memberOf", "o": "organization:sco"}).status_code == 400
+    )
+    missing = client.get("/explain", params={"s": "state:china", "p": "sco:memberOf", "o": "state:russia"})
+    assert missing.status_code == 404

@@ -16,7 +16,7 @@ from sco_kg import sandbox
 from sco_kg.errors import ScoKgError
 from sco_kg.server.endpoint import sparql
 from sco_kg.server.errors import HttpError, error_status
-from sco_kg.server.pages import diagram_file, home, resource, search_page, text_page
+from sco_kg.server.pages import diagram_file, explain_page, home, resource, search_page, text_page
 from sco_kg.server.queries import queries_index, queries_run, query_page
 from sco_kg.server.site import ServerConfig, Site
 from sco_kg.server.void import dumps, void
@@ -119,6 +119,7 @@ def create_app(store: ox.Store, config: ServerConfig | None = None) -> Starlette
         Route("/queries/{name}", queries_run, methods=["GET", "HEAD"]),
         Route("/query", query_page, methods=["GET", "HEAD", "POST"]),
         Route("/search", search_page, methods=["GET", "HEAD"]),
+        Route("/explain", explain_page, methods=["GET", "HEAD"]),
         Route("/text", text_page, methods=["GET", "HEAD"]),
         Route("/.well-known/void", void, methods=["GET", "HEAD"]),
         Route("/dumps/{name}", dumps, methods=["GET", "HEAD"]),

@@ -12,6 +12,7 @@ import html
 from typing import TYPE_CHECKING
 
 from sco_kg import export
+from sco_kg.errors import ScoKgError
 from sco_kg.rdf import iri
 from sco_kg.server.conneg import (
     EXPORT_FORMAT,
@@ -77,6 +78,31 @@ async def search_page(request: Request) -> Response:
     hits = [{"href": link.iri(v), "text": site.label(v, lang), "compact": iri.compact(v)} for v in values]
     found = [{"sentence": s, "href": link.url("text#" + s.anchor)} for s in sentences]
     return render(request, "search.html", phrase=phrase, hits=hits, sentences=found)
+
+
+async def explain_page(request: Request) -> Response:
+    """Explain one triple (``?s=&p=&o=``: IRIs, prefixed names, or an N-Triples literal as the object): the OWL 2 RL
+    rules and premises down to the sentences that state them, as HTML or (``?format=json``) as JSON."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    from sco_kg.explain import Fact, explain, parse_triple, render_tree
+
+    site = site_of(request)
+    params = request.query_params
+    parts = [params.get(k, "") for k in ("s", "p", "o")]
+    if not all(parts):
+        return plain_error(400, "explain needs the parameters s, p and o (IRIs, prefixed names or a literal as o)")
+    try:
+        triple = parse_triple(*parts)
+    except ScoKgError as exc:
+        return plain_error(400, str(exc))
+    node = await run_in_threadpool(explain, Fact(*triple), site.config.source)
+    if params.get("format") == "json":
+        return JSONResponse(node.as_dict())
+    shown = " ".join(t.n3() for t in triple)
+    return render(request, "explain.html", status=200 if node.status != "not-holding" else 404, triple=shown,
+                  tree=render_tree(node))  # fmt: skip
 
 
 def _split_extension(path: str) -> tuple[str, str | None]:

@@ -85,6 +85,12 @@ def _group_of(statement: Statement) -> str:
     return "attributes"
 
 
+def why_href(st: Statement) -> dict[str, str]:
+    """Return the query parameters of the explanation page of an inferred statement (``explain?s=…&p=…&o=…``)."""
+    s, p, o = (t if isinstance(t, Term) else Term.from_ox(t) for t in (st.subject, st.predicate, st.object))
+    return {"s": s.value, "p": p.value, "o": o.value if o.kind == "uri" else o.n3()}
+
+
 def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, Any]:
     """Return everything the resource page shows about ``value``."""
     out_statements = site.statements(value)
@@ -96,6 +102,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
             view = term_view(site, link, st.object, lang)
             view["inferred"] = st.inferred
             view["inferred_context"] = st.rests_on_context
+            view["why"] = why_href(st) if st.inferred else None
             view["provenance"] = provenance_view(site, link, st.graphs)
             types[getattr(st.object, "value", str(st.object))] = view
             continue
@@ -106,6 +113,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         view = term_view(site, link, st.object, lang)
         view["inferred"] = st.inferred
         view["inferred_context"] = st.rests_on_context
+        view["why"] = why_href(st) if st.inferred else None
         view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
         entry["values"].append(view)
     incoming: dict[str, dict[str, Any]] = {}
@@ -115,6 +123,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         view = term_view(site, link, st.subject, lang)
         view["inferred"] = st.inferred
         view["inferred_context"] = st.rests_on_context
+        view["why"] = why_href(st) if st.inferred else None
         view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
         entry["values"].append(view)
 
