@@ -30,6 +30,7 @@ from sco_kg.errors import CatalogError, QueryError, ScoKgError, UsageError
 from sco_kg.rdf import iri
 from sco_kg.sparql import lexer
 from sco_kg.sparql.header import HeaderError, parse_header, split_header
+from sco_kg.sparql.params import Param
 
 HEADER_KEYS = ("summary", "description", "params", "columns", "tags")
 PARAM_KEYS = ("type", "default", "description")
@@ -37,16 +38,6 @@ PARAM_TYPES = ("iri", "string", "literal", "integer", "lang")
 MAX_NAME_LENGTH = 100
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter of a canned query: its type (iri, string, literal, integer, lang) and default."""
-
-    name: str
-    type: str
-    default: str | int | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True)

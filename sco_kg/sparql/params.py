@@ -11,20 +11,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
 
 from sco_kg.errors import UsageError
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import XSD_INTEGER, Term
 from sco_kg.sparql import lexer
 
-if TYPE_CHECKING:
-    from sco_kg.sparql.catalog import Query
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a canned query: its type (iri, string, literal, integer, lang) and default."""
+
+    name: str
+    type: str
+    default: str | int | None = None
+    description: str = ""
+
+
+class Canned(Protocol):
+    """What binding needs of a canned query (:class:`sco_kg.sparql.catalog.Query` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, Param]: ...
 
 
 PARAM_TYPES = ("iri", "string", "literal", "integer", "lang")
-
-
 MAX_PARAM_LENGTH = 4096
 
 
@@ -87,7 +103,7 @@ def parse_param(name: str, type_: str, raw: str | Term) -> Term:
     return Term.uri(value)
 
 
-def bind_params(query: Query, given: Mapping[str, str | Term]) -> dict[str, Term]:
+def bind_params(query: Canned, given: Mapping[str, str | Term]) -> dict[str, Term]:
     """Return the parameter bindings of a canned ``query``: ``given`` values checked by type, then defaults.
 
     Raises:
