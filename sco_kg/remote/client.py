@@ -153,13 +153,32 @@ def _with_retries(
                 raise RemoteError(f"{err} (gave up after {retries} retries)") from None
             hint = None
             if exc.code == 401 and exc.headers is not None:
-                hint = challenge_hint(exc.headers.get("WWW-Authenticate"), auth)
+                asked = exc.headers.get("WWW-Authenticate") or _probe_challenge(where, timeout)
+                hint = challenge_hint(asked, auth)
             raise _status_error(where, exc.code, body, hint) from None
         except SPARQLExceptions.SPARQLWrapperException as exc:
             code = codes.get(type(exc), 0)
             raise _status_error(where, code, _wrapper_body(exc)) from None
         except (urllib.error.URLError, OSError, http_client_errors()) as exc:
             raise _network_error(where, exc, timeout) from None
+
+
+def _probe_challenge(url: str, timeout: float) -> str | None:
+    """Return the ``WWW-Authenticate`` challenge ``url`` sends to a request without credentials.
+
+    Virtuoso answers 401 WITHOUT a challenge when Basic credentials were sent to a Digest endpoint (store quirk),
+    so after such a 401 one plain GET asks which scheme the store wants.
+    """
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.build_opener().open(urllib.request.Request(url, method="GET"), timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        return exc.headers.get("WWW-Authenticate") if exc.code == 401 and exc.headers is not None else None
+    except (OSError, http_client_errors()):
+        return None
 
 
 def _wrapper_body(exc: BaseException) -> bytes | None:
