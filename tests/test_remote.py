@@ -462,7 +462,7 @@ def test_user_agent_method_and_accept(fake):
 def test_timeout(fake):
     """A store that does not answer within the timeout gives a one-line timeout error."""
     srv = fake(JSON_OK, delay=2.5)
-    with pytest.raises(RemoteError, match="no answer within 1 s"):
+    with pytest.raises(RemoteError, match=r"no answer within 1 s \(timeout; raise --timeout\)"):
         remote.run_sparql(srv.endpoint, SELECT, timeout=1, retries=0)
 
 
@@ -565,3 +565,14 @@ def test_verification_catches_a_store_that_lost_triples(fake):
     srv = fake((204, {}, b""), (200, {"Content-Type": "application/sparql-results+json"}, counts))
     with pytest.raises(RemoteError, match=r"verification failed: graph <https://example\.org/test/g> has 1"):
         remote.push(export.select("provenance"), srv.endpoint, target_graph=g, replace=True, **FAST)
+
+
+def test_missing_update_endpoint_names_the_options(fake):
+    """Staging works but the derived Update URL is 404 (Virtuoso's layout pushed as generic): the error names
+    --update and --store-type, and says nothing changed."""
+    srv = fake((201, {}, b""), (201, {}, b""), (404, {"Content-Type": "text/plain"}, b"no such page"))
+    with pytest.raises(RemoteError) as exc:
+        remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
+    msg = str(exc.value)
+    assert "HTTP 404" in msg and "give --update URL" in msg and "--store-type oxigraph|jena|virtuoso" in msg
+    assert "new: none; old (unchanged): scog:provenance scog:text" in msg
