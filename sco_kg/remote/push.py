@@ -30,7 +30,14 @@ from sco_kg.rdf.canon import union
 from sco_kg.rdf.term import Quad
 from sco_kg.remote import profiles
 from sco_kg.remote.auth import Auth, for_profile
-from sco_kg.remote.client import DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT, count_triples, run_sparql
+from sco_kg.remote.client import (
+    COUNT_CHUNK,
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    count_triples,
+    run_sparql,
+)
 from sco_kg.remote.skolem import skolemise
 from sco_kg.remote.writes import (
     DEFAULT_BATCH,
@@ -215,17 +222,18 @@ def _counts(endpoint: str, graphs: list[str], common: dict) -> dict[str, int]:
 
 def _overlap(endpoint: str, staging: dict[str, str], common: dict) -> dict[str, int]:
     """Return, per graph, how many staged triples the graph already holds (an add does not add them again)."""
-    out = {}
-    for graph, tmp in staging.items():
-        if not graph:
-            continue
+    out: dict[str, int] = {}
+    pairs = [(g, t) for g, t in staging.items() if g]
+    for i in range(0, len(pairs), COUNT_CHUNK):
+        chunk = pairs[i : i + COUNT_CHUNK]
+        values = " ".join(f"(<{g}> <{t}>)" for g, t in chunk)
         text = (
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{tmp}> {{ ?s ?p ?o }} "
-            f"FILTER EXISTS {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} }}"
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES (?g ?t) {{ {values} }} GRAPH ?t {{ ?s ?p ?o }} "
+            "FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g"
         )
         res = run_sparql(endpoint, text, **common)
-        cell = res.rows[0][0] if res.rows else None
-        out[graph] = int(cell.value) if cell is not None else 0
+        found = {row[0].value: int(row[1].value) for row in res.rows if row[0] is not None and row[1] is not None}
+        out.update({g: found.get(g, 0) for g, _ in chunk})
     return out
 
 
