@@ -130,6 +130,11 @@ def test_oxigraph_replace_survives_a_crash(tmp_path: Path):
             remote.push(changed_data(), server.endpoint, replace=True, on_request=crash, retries=0)
         server.start()
         check_crash_report(str(exc.value), server.endpoint, old, switched=3)
+        again = remote.push(changed_data(), server.endpoint, replace=True)  # converges, drops the leftovers
+        assert again.stale_staging == len(old) - 3 and again.remote == {g: n + 1 for g, n in old.items()}
+        left = remote.run_sparql(server.endpoint, f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "
+                                 f"'{remote.STAGING}')) }}")  # fmt: skip
+        assert left.boolean is False
     finally:
         server.stop()
 

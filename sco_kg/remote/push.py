@@ -204,6 +204,7 @@ def push(
         bar.step(iri.compact(graph) if graph else "default graph")
     bar.close()
     report.method = "Graph Store HTTP Protocol" if use == "gsp" else "SPARQL 1.1 Update"
+    report.stale_staging = _drop_stale_staging(endpoint, update, run_id, common)
     if verify:
         _verify(report, endpoint, replace, overlap, common)
         report.default_graph_ok = _default_graph_shows(endpoint, by_graph, common)
@@ -235,6 +236,26 @@ def _overlap(endpoint: str, staging: dict[str, str], common: dict) -> dict[str, 
         found = {row[0].value: int(row[1].value) for row in res.rows if row[0] is not None and row[1] is not None}
         out.update({g: found.get(g, 0) for g, _ in chunk})
     return out
+
+
+def _drop_stale_staging(endpoint: str, update: Callable[[str], None], run_id: str, common: dict) -> int:
+    """Drop staging graphs that an earlier push left behind when the store died under it; return how many.
+
+    (Its error named them.) A push running at the same time would lose its staging graphs and fail its
+    verification, never silently.
+    """
+    text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}'
+    try:
+        res = run_sparql(endpoint, text, **common)
+        stale = [
+            r[0].value for r in res.rows
+            if r[0] is not None and r[0].value.startswith(STAGING) and not r[0].value.startswith(f"{STAGING}{run_id}/")
+        ]  # fmt: skip
+        if stale:
+            update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale))
+    except RemoteError:
+        return 0  # housekeeping only: the verification that follows reports a failing store
+    return len(stale)
 
 
 def _cleanup(update: Callable[[str], None], graphs: list[str]) -> str:

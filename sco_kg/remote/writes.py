@@ -45,6 +45,7 @@ class PushReport:
     server: str = ""
     default_graph_ok: bool | None = None
     default_graph_hint: str = ""
+    stale_staging: int = 0
 
     @property
     def triples(self) -> int:

@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         f"pushed {report.triples} triples in {len(report.graphs_written)} graph(s) to {args.endpoint} "
         f"({report.store_type} store, {report.method}, {report.requests} requests, {report.seconds:.2f} s)"
     )
+    if report.stale_staging:
+        print(f"dropped {report.stale_staging} staging graph(s) left on the store by an earlier failed push")
     if args.verify:
         print(f"verified: {sum(report.remote.values())} triples on the store in those graphs")
         for g in sorted(report.expected):
