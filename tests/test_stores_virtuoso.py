@@ -110,7 +110,7 @@ def test_virtuoso_default_layout_without_login_names_the_options(virtuoso):
     """Without credentials the anonymous endpoints refuse writes: the error names the options to fix."""
     with pytest.raises(RemoteError) as exc:
         remote.push(export.select("provenance"), virtuoso.endpoint, retries=0)
-    assert "HTTP 403" in str(exc.value) or "HTTP 500" in str(exc.value)
+    assert "HTTP 403 forbidden" in str(exc.value) and "log in with --user/--password-env" in str(exc.value)
     assert "nothing on the store changed" in str(exc.value)
 
 

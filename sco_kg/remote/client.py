@@ -71,7 +71,7 @@ def _status_error(where: str, code: int, body: bytes | str | None, hint: str | N
     reasons = {
         400: "bad request (the store rejected the query or data)",
         401: "unauthorized (check --user/--password-env or --token-env)",
-        403: "forbidden (the store refuses this operation: read-only endpoint?)",
+        403: "forbidden (the store refuses this operation: a read-only endpoint? log in with --user/--password-env)",
         404: "not found (check the URL)",
         405: "method not allowed",
         413: "request too large (try a smaller --batch-size)",
