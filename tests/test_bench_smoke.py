@@ -204,3 +204,27 @@ def test_reasoners_smoke(tmp_path):
     assert set(report["recompute_seconds"]) == {"owlrl", "reasonable"}
     assert "pyoxigraph open_store" in report["cache_load_seconds"]
     assert proc.stdout.strip()
+
+
+def test_stores_smoke():
+    """Benchmark bench/stores.py at N=10: pushes to Oxigraph (and Virtuoso when installed; required in CI) and times
+    every offline canned query remotely and locally; on Oxigraph every query has the local row count."""
+    import shutil
+
+    from tests.conftest import require_tool
+
+    if os.environ.get("SCO_KG_REQUIRE_SYSTEM_TOOLS") == "1":
+        require_tool("virtuoso-t", "virtuoso-opensource")  # CI must run both stores
+    stores = "oxigraph,virtuoso" if shutil.which("virtuoso-t") else "oxigraph"
+    proc = run_module("bench.stores", "10", "--repeat", "1", "--stores", stores, timeout=600)
+    out = proc.stdout
+    assert re.search(r"^corpus: N=10 documents, \d+ quads$", out, re.M)
+    offline = [n for n in catalog.names() if "federated" not in catalog.get(n).tags]
+    for store in stores.split(","):
+        section = out.split(f"\n{store}: push ", 1)[1].split("\n\n", 1)[0]
+        assert re.match(r"\d+ triples in [\d.]+ s \(\d+ requests\)", section)
+        rows = {m.group(1): (int(m.group(2)), int(m.group(3)))
+                for m in re.finditer(r"^  (\S+) +[\d.]+ +[\d.]+ +(\d+) +(\d+)$", section, re.M)}  # fmt: skip
+        assert sorted(rows) == sorted(offline)
+        if store == "oxigraph":
+            assert all(local == there for local, there in rows.values()), rows

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -461,7 +462,7 @@ def test_user_agent_method_and_accept(fake):
 def test_timeout(fake):
     """A store that does not answer within the timeout gives a one-line timeout error."""
     srv = fake(JSON_OK, delay=2.5)
-    with pytest.raises(RemoteError, match="no answer within 1 s"):
+    with pytest.raises(RemoteError, match=r"no answer within 1 s \(timeout; raise --timeout\)"):
         remote.run_sparql(srv.endpoint, SELECT, timeout=1, retries=0)
 
 
@@ -500,7 +501,8 @@ def test_basic_auth_from_environment(fake, monkeypatch, capsys):
     assert code == 0
     want = "Basic " + base64.b64encode(b"alice:s3cret!").decode()
     assert all(r["headers"].get("Authorization") == want for r in srv.requests)
-    assert srv.requests[0]["method"] == "POST" and "graph=" in srv.requests[0]["path"]
+    assert srv.requests[0]["method"] == "GET" and "text/turtle" in srv.requests[0]["headers"]["Accept"]  # detection
+    assert srv.requests[1]["method"] == "POST" and "graph=" in srv.requests[1]["path"]  # staging
     captured = capsys.readouterr()
     assert "s3cret" not in captured.out + captured.err
 
@@ -516,25 +518,40 @@ def test_bearer_token_from_environment(fake, monkeypatch):
     assert main(["push", "--endpoint", srv.endpoint, "--token-env", "SCO_KG_TEST_TOKEN"]) == 2
 
 
-def test_failure_mid_push_names_the_graphs_written(fake, capsys):
-    """The store fails on the third graph: the error lists the two written graphs, exit code 1."""
+def test_failure_mid_push_names_the_graphs_new_and_old(fake, capsys):
+    """The store fails on the second graph's switch: the error names the new graph, the old one, and the staging
+    graphs it could not drop (the store keeps failing); exit code 1."""
     ok = (201, {}, b"")
-    srv = fake(ok, ok, (500, {"Content-Type": "text/plain"}, b"storage error"))
-    assert main(["push", "--endpoint", srv.endpoint, "--select", "asserted", "--replace"]) == 1
+    srv = fake(ok, ok, ok, (500, {"Content-Type": "text/plain"}, b"storage error"))
+    code = main(["push", "--endpoint", srv.endpoint, "--select", "provenance", "--replace", "--store-type", "generic",
+                 "--retries", "0"])  # fmt: skip
+    assert code == 1
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    written = sorted({r["path"] for r in srv.requests[:2]})
-    assert len(written) == 2
-    assert "after 2 of" in err and "HTTP 500" in err and "storage error" in err
-    assert "written completely: <" in err
-    assert [r["method"] for r in srv.requests] == ["PUT", "PUT", "PUT"]
+    assert len(err.splitlines()) == 1 and "HTTP 500" in err and "storage error" in err
+    assert "after 1 of 2 graphs: new: scog:provenance; old (unchanged): scog:text" in err
+    assert "staging graphs left on the store" in err and remote.STAGING in err
+    bodies = [r["body"].decode() for r in srv.requests]
+    assert [r["method"] for r in srv.requests] == ["POST"] * 5
+    assert "graph=" + urllib.parse.quote(remote.STAGING, safe="") in srv.requests[0]["path"]  # staged first
+    assert "MOVE" in urllib.parse.unquote_plus(bodies[2]) and "DROP" in urllib.parse.unquote_plus(bodies[4])
+
+
+def test_failure_while_staging_changes_nothing(fake):
+    """A failure before any switch: every graph is old, the staging graphs are dropped."""
+    ok = (201, {}, b"")
+    srv = fake(ok, (500, {"Content-Type": "text/plain"}, b"disk full"), ok)
+    with pytest.raises(RemoteError, match=r"while staging .*nothing on the store changed, all 2 graphs are old; "
+                       r"staging graphs dropped: .*disk full"):  # fmt: skip
+        remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
+    assert "DROP SILENT GRAPH" in urllib.parse.unquote_plus(srv.requests[-1]["body"].decode())
 
 
 def test_unverifiable_push_is_an_error(fake):
     """All graphs written but the count query fails: say so (exit 1), listing nothing as unwritten."""
-    srv = fake((201, {}, b""), (201, {}, b""), (500, {"Content-Type": "text/plain"}, b"query engine down"))
+    ok = (201, {}, b"")
+    srv = fake(ok, ok, ok, ok, (500, {"Content-Type": "text/plain"}, b"query engine down"))
     with pytest.raises(RemoteError, match=r"pushed all 2 graphs but could not verify.*query engine down"):
-        remote.push(export.select("provenance"), srv.endpoint, replace=True, **FAST)
+        remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
 
 
 def test_verification_catches_a_store_that_lost_triples(fake):
@@ -548,3 +565,14 @@ def test_verification_catches_a_store_that_lost_triples(fake):
     srv = fake((204, {}, b""), (200, {"Content-Type": "application/sparql-results+json"}, counts))
     with pytest.raises(RemoteError, match=r"verification failed: graph <https://example\.org/test/g> has 1"):
         remote.push(export.select("provenance"), srv.endpoint, target_graph=g, replace=True, **FAST)
+
+
+def test_missing_update_endpoint_names_the_options(fake):
+    """Staging works but the derived Update URL is 404 (Virtuoso's layout pushed as generic): the error names
+    --update and --store-type, and says nothing changed."""
+    srv = fake((201, {}, b""), (201, {}, b""), (404, {"Content-Type": "text/plain"}, b"no such page"))
+    with pytest.raises(RemoteError) as exc:
+        remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
+    msg = str(exc.value)
+    assert "HTTP 404" in msg and "give --update URL" in msg and "--store-type oxigraph|jena|virtuoso" in msg
+    assert "new: none; old (unchanged): scog:provenance scog:text" in msg

@@ -16,19 +16,19 @@ never printed. This module does not import rdflib.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import math
-import os
 import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sco_kg.errors import RemoteError, UsageError
+from sco_kg.remote.auth import Auth, challenge_hint, open_request
+from sco_kg.remote.skolem import deskolemise_term
 from sco_kg.sparql import gate, lexer
 from sco_kg.version import __version__
 
@@ -42,57 +42,10 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({429, 503})
+COUNT_CHUNK = 1000  # graphs per counting query
 
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-
-
-# --------------------------------------------------------------------------------------------- auth
-
-
-@dataclass(frozen=True)
-class Auth:
-    """Credentials for a store: HTTP Basic (``user`` + ``password``) or a bearer ``token``."""
-
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-
-    def header(self) -> str | None:
-        """Return the value of the ``Authorization`` header, or ``None``."""
-        if self.token:
-            return f"Bearer {self.token}"
-        if self.user is not None:
-            raw = f"{self.user}:{self.password or ''}".encode()
-            return "Basic " + base64.b64encode(raw).decode("ascii")
-        return None
-
-
-def auth_from_env(
-    user: str | None = None, password_env: str | None = None, token_env: str | None = None
-) -> Auth | None:
-    """Return the credentials named on the command line, reading secrets from environment variables.
-
-    Raises:
-        UsageError: both a user and a token, a password without a user, or a variable that is not set.
-    """
-    if token_env and (user or password_env):
-        raise UsageError("give either --user/--password-env or --token-env, not both")
-    if password_env and not user:
-        raise UsageError("--password-env needs --user")
-    if token_env:
-        token = os.environ.get(token_env)
-        if not token:
-            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
-        return Auth(token=token)
-    if user:
-        password = ""
-        if password_env:
-            if password_env not in os.environ:
-                raise UsageError(f"--password-env {password_env}: the environment variable is not set")
-            password = os.environ[password_env]
-        return Auth(user=user, password=password)
-    return None
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -114,11 +67,11 @@ def _looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html")) or "<html" in head or "<body" in head
 
 
-def _status_error(where: str, code: int, body: bytes | str | None) -> RemoteError:
+def _status_error(where: str, code: int, body: bytes | str | None, hint: str | None = None) -> RemoteError:
     reasons = {
         400: "bad request (the store rejected the query or data)",
         401: "unauthorized (check --user/--password-env or --token-env)",
-        403: "forbidden (the store refuses this operation: read-only endpoint?)",
+        403: "forbidden (the store refuses this operation: a read-only endpoint? log in with --user/--password-env)",
         404: "not found (check the URL)",
         405: "method not allowed",
         413: "request too large (try a smaller --batch-size)",
@@ -131,6 +84,8 @@ def _status_error(where: str, code: int, body: bytes | str | None) -> RemoteErro
     }
     detail = _first_line(body)
     reason = reasons.get(code, "error status")
+    if hint:
+        reason = reason.split(" (")[0] + f" ({hint})"
     return RemoteError(f"{where}: HTTP {code} {reason}" + (f": {detail}" if detail else ""))
 
 
@@ -139,7 +94,7 @@ def _network_error(where: str, exc: BaseException, timeout: float) -> RemoteErro
 
     reason: Any = getattr(exc, "reason", exc)
     if isinstance(reason, (socket.timeout, TimeoutError)) or isinstance(exc, (socket.timeout, TimeoutError)):
-        return RemoteError(f"{where}: no answer within {timeout:g} s (timeout; raise --remote-timeout?)")
+        return RemoteError(f"{where}: no answer within {timeout:g} s (timeout; raise --timeout)")
     if isinstance(reason, ConnectionRefusedError):
         return RemoteError(f"{where}: unreachable (connection refused: is the store running on that port?)")
     if isinstance(reason, socket.gaierror):
@@ -165,8 +120,12 @@ def _with_retries(
     timeout: float,
     retries: int,
     backoff: float,
+    auth: Auth | None = None,
 ) -> _Response:
-    """Return ``call()``, retried on 429/503 with backoff; map every failure to one :class:`RemoteError`."""
+    """Return ``call()``, retried on 429/503 with backoff; map every failure to one :class:`RemoteError`.
+
+    A 401 names the option to fix from the store's ``WWW-Authenticate`` challenge (Digest asked, Basic sent...).
+    """
     import urllib.error
 
     from SPARQLWrapper import SPARQLExceptions
@@ -193,12 +152,34 @@ def _with_retries(
             if exc.code in RETRY_STATUSES:
                 err = _status_error(where, exc.code, body)
                 raise RemoteError(f"{err} (gave up after {retries} retries)") from None
-            raise _status_error(where, exc.code, body) from None
+            hint = None
+            if exc.code == 401 and exc.headers is not None:
+                asked = exc.headers.get("WWW-Authenticate") or _probe_challenge(where, timeout)
+                hint = challenge_hint(asked, auth)
+            raise _status_error(where, exc.code, body, hint) from None
         except SPARQLExceptions.SPARQLWrapperException as exc:
             code = codes.get(type(exc), 0)
             raise _status_error(where, code, _wrapper_body(exc)) from None
         except (urllib.error.URLError, OSError, http_client_errors()) as exc:
             raise _network_error(where, exc, timeout) from None
+
+
+def _probe_challenge(url: str, timeout: float) -> str | None:
+    """Return the ``WWW-Authenticate`` challenge ``url`` sends to a request without credentials.
+
+    Virtuoso answers 401 WITHOUT a challenge when Basic credentials were sent to a Digest endpoint (store quirk),
+    so after such a 401 one plain GET asks which scheme the store wants.
+    """
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.build_opener().open(urllib.request.Request(url, method="GET"), timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        return exc.headers.get("WWW-Authenticate") if exc.code == 401 and exc.headers is not None else None
+    except (OSError, http_client_errors()):
+        return None
 
 
 def _wrapper_body(exc: BaseException) -> bytes | None:
@@ -240,10 +221,14 @@ def _sparqlwrapper(endpoint: str, timeout: float, auth: Auth | None, update_endp
     sw.setMethod(POST)
     sw.setOnlyConneg(True)  # no non-standard format=/output= parameters
     sw.setTimeout(max(1, math.ceil(timeout)))  # SPARQLWrapper takes whole seconds; 0 would mean "none"
-    header = auth.header() if auth else None
-    if header:
-        sw.addCustomHttpHeader("Authorization", header)
     return sw
+
+
+def open_wrapper(sw: Any, timeout: float, auth: Auth | None) -> _Response:
+    """Send the request SPARQLWrapper built (query, headers, body) through :func:`open_request` (any auth scheme)."""
+    request = sw._createRequest()  # SPARQLWrapper's own request; opened with our per-request auth opener
+    with open_request(request, timeout, auth) as response:
+        return _Response(response.status or 200, response.headers.get("Content-Type", ""), response.read())
 
 
 def _check_endpoint(endpoint: str) -> None:
@@ -271,12 +256,9 @@ def _send_query(
         # sent as an update); the gate already knows it.
         sw.queryType = form
         sw.addCustomHttpHeader("Accept", accept)
-        result = sw.query()
-        response = result.response
-        body = response.read()
-        return _Response(response.getcode() or 200, response.headers.get("Content-Type", ""), body)
+        return open_wrapper(sw, timeout, auth)
 
-    return _with_retries(endpoint, call, timeout, retries, backoff)
+    return _with_retries(endpoint, call, timeout, retries, backoff, auth)
 
 
 def _check_answer(endpoint: str, answer: _Response, expected: str) -> str:
@@ -302,7 +284,7 @@ def _term(binding: Mapping[str, Any]) -> QTerm:
     if not isinstance(value, str):
         raise ValueError("a binding without a string value")
     if kind == "uri":
-        return QTerm.uri(value)
+        return deskolemise_term(QTerm.uri(value))  # our genid IRIs come back as the blank nodes they stand for
     if kind == "bnode":
         return QTerm("bnode", value)
     if kind in ("literal", "typed-literal"):
@@ -322,7 +304,7 @@ def parse_results_json(
         doc = json.loads(text)
         if form == "ASK":
             if not isinstance(doc.get("boolean"), bool):
-                raise ValueError("no boolean in an ASK answer")
+                return (), [], _virtuoso_ask(doc)
             return (), [], doc["boolean"]
         vars_ = tuple(doc["head"].get("vars", []))
         rows = []
@@ -336,6 +318,21 @@ def parse_results_json(
         ) from None
 
 
+def _virtuoso_ask(doc: Mapping[str, Any]) -> bool:
+    """Return the answer of an ASK that Virtuoso 7.2 sends as a SELECT result (store quirk).
+
+    Asked for ``application/sparql-results+json``, Virtuoso answers an ASK with one variable ``__ASK_RETVAL``
+    bound to ``1`` or ``0`` (``xsd:integer``) instead of ``{"boolean": …}``.
+
+    Raises:
+        ValueError: neither form.
+    """
+    if doc.get("head", {}).get("vars") == ["__ASK_RETVAL"]:
+        rows = doc["results"]["bindings"]
+        return bool(rows) and rows[0]["__ASK_RETVAL"]["value"] not in ("0", "false")
+    raise ValueError("no boolean in an ASK answer")
+
+
 def run_sparql(
     endpoint: str,
     text: str,
@@ -347,6 +344,7 @@ def run_sparql(
     max_rows: int | None = None,
     truncate: bool = False,
     allow_service: Iterable[str] = (),
+    inline: bool = False,
 ) -> Result:
     """Return the result of a SPARQL query run on a remote endpoint, as a local run would return it.
 
@@ -361,6 +359,9 @@ def run_sparql(
         max_rows: the row cap (``None``: none); more rows is an error unless ``truncate``.
         truncate: cut at ``max_rows`` and flag the result instead of failing.
         allow_service: hosts a ``SERVICE`` clause may name (passed on to the remote store).
+        inline: write the parameter values into the query as RDF terms instead of a ``VALUES`` block (for
+            stores that mishandle it, see :mod:`sco_kg.remote.inline`; kept as ``VALUES`` where inlining would
+            change the query).
 
     Raises:
         RemoteError: unreachable, error status, HTML or empty answer, malformed results.
@@ -370,12 +371,16 @@ def run_sparql(
 
     from sco_kg.engine.results import Result
     from sco_kg.errors import QueryError
+    from sco_kg.remote.inline import inline_bindings
     from sco_kg.sparql.params import bind_values
 
     _check_endpoint(endpoint)
     info = gate.check(text, allow_update=False, allow_service=allow_service)
     if bindings:
-        text = bind_values(text, bindings)
+        written = inline_bindings(text, bindings) if inline else None
+        if written is not None:
+            gate.check(written, allow_update=False, allow_service=allow_service)  # still one well-formed query
+        text = written if written is not None else bind_values(text, bindings)
     ordered = info.form == "SELECT" and info.ordered
     if info.form in ("SELECT", "ASK"):
         answer = _send_query(endpoint, text, info.form, SPARQL_JSON, timeout, retries, backoff, auth)
@@ -399,8 +404,8 @@ def run_sparql(
         raise QueryError(
             f"the query returned more than {max_rows} triples (the row cap): add LIMIT, or raise --max-rows"
         )
-    return Result(info.form, triples=tuple(triples[:max_rows] if overflow else triples), truncated=overflow,
-                        engine="remote")  # fmt: skip
+    kept = tuple(triples[:max_rows] if overflow else triples)
+    return Result(info.form, triples=kept, truncated=overflow, engine="remote")
 
 
 def _parse_ntriples(endpoint: str, body: str) -> list[tuple[QTerm, QTerm, QTerm]]:
@@ -409,9 +414,15 @@ def _parse_ntriples(endpoint: str, body: str) -> list[tuple[QTerm, QTerm, QTerm]
     from sco_kg.rdf.term import Term as QTerm
 
     try:
+        triples = ox.parse(body.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        # our genid IRIs come back as the blank nodes they stand for
         return [
-            (QTerm.from_ox(t.subject), QTerm.from_ox(t.predicate), QTerm.from_ox(t.object))
-            for t in ox.parse(body.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            (
+                deskolemise_term(QTerm.from_ox(t.subject)),
+                QTerm.from_ox(t.predicate),
+                deskolemise_term(QTerm.from_ox(t.object)),
+            )
+            for t in triples
         ]
     except SyntaxError as exc:
         raise RemoteError(f"{endpoint}: answered malformed N-Triples: {' '.join(str(exc).split())}") from None
@@ -431,12 +442,13 @@ def count_triples(
     """
     out = {}
     named = [g for g in graphs if g]
-    if named:
-        values = " ".join(f"<{g}>" for g in named)
+    for i in range(0, len(named), COUNT_CHUNK):  # Virtuoso refuses a VALUES block of ~8,000 IRIs (SP030)
+        chunk = named[i : i + COUNT_CHUNK]
+        values = " ".join(f"<{g}>" for g in chunk)
         text = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
         res = run_sparql(endpoint, text, timeout=timeout, retries=retries, backoff=backoff, auth=auth)
         found = {row[0].value: int(row[1].value) for row in res.rows if row[0] is not None and row[1] is not None}
-        out.update({g: found.get(g, 0) for g in named})
+        out.update({g: found.get(g, 0) for g in chunk})
     if "" in graphs:
         res = run_sparql(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=timeout,
                          retries=retries, backoff=backoff, auth=auth)  # fmt: skip

@@ -65,12 +65,15 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result]) -> int:
     """Run ``execute(limits)`` (returns a Result), print it in ``args.format``; return the exit code."""
+    from sco_kg.cli.commands._remote_options import auth_of, check_remote_only
     from sco_kg.engine.labels import labels
     from sco_kg.engine.limits import Limits
     from sco_kg.errors import UsageError
 
     limits = Limits(timeout=args.timeout, max_rows=args.max_rows, memory_limit=args.memory_limit or None)
     endpoint = getattr(args, "endpoint", None)
+    check_remote_only(args)
+    auth = auth_of(args) if endpoint else None
     context = getattr(args, "context", True)
     if endpoint and (
         args.with_files or args.store_dir or not args.inferred or not context or args.engine != "oxigraph"
@@ -104,7 +107,7 @@ def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result])
             from sco_kg import remote
 
             def runner(text: str) -> Result:
-                return remote.run_sparql(endpoint, text, timeout=args.timeout)
+                return remote.run_sparql(endpoint, text, timeout=args.timeout, auth=auth)
 
         from sco_kg.cli.render import render, terminal_width
 
@@ -132,16 +135,27 @@ def graph_bytes(result: Result, fmt: str) -> bytes:
 
 
 def run_remote(args: argparse.Namespace, text: str, bindings: Mapping[str, Term] | None, limits: Limits) -> Result:
-    """Return the result of ``text`` on ``args.endpoint`` with the CLI's limits (timeout, row cap, --allow-service)."""
+    """Return the result of ``text`` on ``args.endpoint`` with the CLI's limits (timeout, row cap, --allow-service),
+    credentials and store profile (asked from the store only when parameters must reach it)."""
     from sco_kg import remote
+    from sco_kg.cli.commands._remote_options import auth_of
     from sco_kg.engine.limits import DEFAULT_TIMEOUT as TIMEOUT
+    from sco_kg.remote import auth as remote_auth
+    from sco_kg.remote import profiles
 
+    timeout = limits.timeout or TIMEOUT
+    auth = auth_of(args)
+    store_type = getattr(args, "store_type", "auto")
+    profile = profiles.get("generic" if store_type == "auto" and not bindings else
+                           profiles.resolve(store_type, args.endpoint, min(timeout, 10.0), auth).name)  # fmt: skip
     return remote.run_sparql(
         args.endpoint,
         text,
         bindings=bindings,
-        timeout=limits.timeout or TIMEOUT,
+        timeout=timeout,
         max_rows=limits.max_rows,
         truncate=limits.truncate,
         allow_service=tuple(getattr(args, "allow_service", ()) or ()),
+        auth=remote_auth.for_profile(auth, profile.auth_scheme),
+        inline=profile.inline_params,
     )

@@ -6,26 +6,32 @@ import argparse
 import sys
 
 from sco_kg.cli.commands._common import add_with_options
+from sco_kg.cli.commands._remote_options import add_remote_options, auth_of
 from sco_kg.engine.limits import DEFAULT_TIMEOUT
 
 HELP = "load the dataset into a SPARQL 1.1 store (Graph Store Protocol or Update) and verify it"
 
 DESCRIPTION = """\
 Load the dataset into any SPARQL 1.1 store (Oxigraph, Apache Jena Fuseki, GraphDB, Virtuoso, ...): one
-named graph at a time through the Graph Store HTTP Protocol (PUT with --replace, else POST), falling back to
-SPARQL 1.1 Update (INSERT DATA) when the store has no Graph Store endpoint; in batches, with a progress bar on
-a terminal (or with --progress). Afterwards the triples of each graph are counted on the store and compared.
-If a request fails, the error lists the graphs that were written completely, and the exit code is 1.
+named graph at a time: staged in a temporary graph through the Graph Store HTTP Protocol (POST), falling back
+to SPARQL 1.1 Update (INSERT DATA) when the store has no Graph Store endpoint, then switched in by ONE atomic
+Update request per graph (MOVE with --replace, else ADD), so every graph is wholly old or wholly new. Blank
+nodes become stable .well-known/genid IRIs, so pushing twice changes nothing. Afterwards the triples of each
+graph are counted on the store and compared exactly, and one ASK checks that the store's default graph shows
+the data (--strict: fail if not). If a request fails, the error says which graphs are new and which are old
+(exit code 1).
 
---endpoint is the query endpoint. The Graph Store and Update URLs are derived from it when it ends in /query
-or /sparql (.../store and .../update, Oxigraph's layout); otherwise give --store and --update.
+--endpoint is the query endpoint. The Graph Store and Update URLs follow the store's layout (--store-type,
+asked from the store by default); --store and --update override them.
 Secrets never go on the command line: --password-env and --token-env name environment variables.
 
 examples:
   oxigraph serve --location ./db --bind 127.0.0.1:7878 --union-default-graph &
   sco-kg push --endpoint http://127.0.0.1:7878/query --replace
-  sco-kg push --endpoint http://localhost:3030/sco/query --store http://localhost:3030/sco/data \\
-      --update http://localhost:3030/sco/update --user admin --password-env FUSEKI_PASSWORD --replace
+  sco-kg push --endpoint http://localhost:3030/sco/query --store-type jena \\
+      --user admin --password-env FUSEKI_PASSWORD --replace
+  sco-kg push --endpoint http://127.0.0.1:8890/sparql --store-type virtuoso --user dba \\
+      --password-env VIRTUOSO_PASSWORD --replace
   sco-kg push --endpoint http://127.0.0.1:7878/query --graph https://example.org/sco-kg --select asserted
 """
 
@@ -49,9 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto (default: Graph Store Protocol, falling back to Update), gsp or update",
     )
-    p.add_argument("--user", metavar="U", help="user name for HTTP Basic authentication")
-    p.add_argument("--password-env", metavar="VAR", help="environment variable that holds the password")
-    p.add_argument("--token-env", metavar="VAR", help="environment variable that holds a bearer token")
+    add_remote_options(p)
+    p.add_argument("--strict", action="store_true",
+                   help="fail when the store's default graph does not show the pushed data")  # fmt: skip
+    p.add_argument("--keep-blank-nodes", dest="skolem", action="store_false",
+                   help="send blank nodes as such (default: stable .well-known/genid IRIs, idempotent)")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=5000, metavar="N", help="triples per request (default 5000)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"seconds per request (default {DEFAULT_TIMEOUT:g}, as everywhere)")  # fmt: skip
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--retries must be 0 or more")
     if args.graph is not None and not args.graph.startswith(("http://", "https://", "urn:")):
         raise UsageError(f"--graph {args.graph!r}: expected an absolute IRI")
-    auth = remote.auth_from_env(args.user, args.password_env, args.token_env)
+    auth = auth_of(args)
     remote.derive_urls(args.endpoint, args.store, args.update)  # bad URLs fail before loading anything
     quads = export.select(args.select, args.with_files, args.with_format)
     report = remote.push(
@@ -92,14 +100,25 @@ def run(args: argparse.Namespace) -> int:
         retries=args.retries,
         method=args.method,
         verify=args.verify,
+        store_type=args.store_type,
+        skolem=args.skolem,
+        strict=args.strict,
     )
     print(
         f"pushed {report.triples} triples in {len(report.graphs_written)} graph(s) to {args.endpoint} "
-        f"({report.method}, {report.requests} requests, {report.seconds:.2f} s)"
+        f"({report.store_type} store, {report.method}, {report.requests} requests, {report.seconds:.2f} s)"
     )
+    if report.stale_staging:
+        print(f"dropped {report.stale_staging} staging graph(s) left on the store by an earlier failed push")
     if args.verify:
         print(f"verified: {sum(report.remote.values())} triples on the store in those graphs")
         for g in sorted(report.expected):
             name = iri.compact(g) if g else "default graph"
             print(f"  {name}  {report.remote.get(g, 0)}")
+        if report.default_graph_ok is False:
+            print(
+                "warning: the store's default graph does not show the data, so 'sco-kg query --endpoint' will "
+                f"find nothing: {report.default_graph_hint} (--strict makes this an error)",
+                file=sys.stderr,
+            )
     return 0
