@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,7 +137,7 @@ BAD_TURTLE = '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "
 def test_parse_error_names_file_line_and_reason(tmp_path, reader):
     bad = tmp_path / "mine.ttl"
     bad.write_text(BAD_TURTLE, encoding="utf-8")
-    with pytest.raises(DataFileError) as err:
+    with pytest.raises(DataFileError, match="^" + re.escape(f"{bad}: ")) as err:
         if reader == "load":
             sco_kg.load(Source(inferred=False, with_files=[bad]))
         else:
