@@ -158,13 +158,35 @@ def source_text() -> str:
     return read_source()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def closure_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One closure cache (``SCO_KG_CACHE``) for the whole run, shared by every test and the processes they start.
+
+    A cache entry is keyed by the hash of every input file and of the reasoner's version
+    (:mod:`sco_kg.reasoning.materialize`), so sharing is safe: a test that breaks the data gets its own entry,
+    and every test that needs the closure of the same inputs (the data with ``tests/data/later-members.ttl``,
+    a broken copy made twice alike) computes it once per run. Nothing is written to the developer's
+    ``~/.cache/sco-kg``. Tests about the cache itself (tests/test_closure.py, tests/test_faults.py) set a
+    cache of their own.
+    """
+    target = tmp_path_factory.mktemp("closure-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCO_KG_CACHE", str(target))
+        yield target
+
+
 @pytest.fixture()
-def data_copy(tmp_path, monkeypatch) -> Path:
-    """A writable copy of ontology/, data/, queries/, shapes/ as SCO_KG_ROOT (for deliberately broken data)."""
+def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closure_cache: Path) -> Path:
+    """A writable copy of ontology/, data/, queries/, shapes/ as SCO_KG_ROOT (for deliberately broken data).
+
+    The copy keeps the shipped closure (data/build/), trusted while its inputs are unchanged; a closure of the
+    broken inputs goes to the run's shared cache (:func:`closure_cache`), so tests that break the data alike
+    and re-infer share it. A test about owlrl or the cache itself sets a cache of its own.
+    """
     root = paths.resource_root()
     for sub in ("ontology", "data", "queries", "shapes"):
         if (root / sub).exists():
             shutil.copytree(root / sub, tmp_path / sub)
     monkeypatch.setenv("SCO_KG_ROOT", str(tmp_path))
-    monkeypatch.setenv("SCO_KG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SCO_KG_CACHE", str(closure_cache))
     return tmp_path

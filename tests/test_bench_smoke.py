@@ -145,6 +145,7 @@ def test_corpus_bad_arguments_fail_cleanly(tmp_path):
     assert not (tmp_path / "x.nq").exists()
 
 
+@pytest.mark.slow
 def test_scale_smoke(tmp_path):
     report_file = tmp_path / "scale.json"
     proc = run_module(
@@ -168,6 +169,7 @@ def test_scale_smoke(tmp_path):
     assert not (tmp_path / "work" / "corpus-1.nq").exists()  # corpora removed without --keep
 
 
+@pytest.mark.slow
 def test_cli_query_smoke(tmp_path):
     report_file = tmp_path / "cli.json"
     proc = run_module("bench.cli_query", "--runs", "1", "--json", str(report_file))
@@ -181,6 +183,7 @@ def test_cli_query_smoke(tmp_path):
     assert "× python -c pass" in proc.stdout and "target ≤ 3.0×" in proc.stdout
 
 
+@pytest.mark.slow
 def test_endpoint_smoke(tmp_path):
     """Benchmark 3 (bench/endpoint.py, the server's): both servers answer, the same rows, without errors."""
     proc = run_module("bench.endpoint", "--smoke", out=tmp_path)

@@ -196,6 +196,7 @@ def generated_dirs() -> list[str]:
     return [ln.strip() for ln in lines if ln.strip().endswith("/") and "/" in ln.strip()[:-1] and ln[:1] != "!"]
 
 
+@pytest.mark.slow
 def test_commands_named_in_the_docs_exist() -> None:
     tree = command_tree()
     assert {"query", "sparql", "serve", "store"} <= set(tree) and tree["store"] == ["build"], tree

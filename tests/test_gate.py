@@ -394,6 +394,7 @@ def queries(draw: st.DrawFn, url: str) -> tuple[str, bool]:
     return text.replace("URL", url), has_service
 
 
+@pytest.mark.slow
 def test_property_every_real_service_refused_and_accepted_queries_never_hit(counter: HitCounter) -> None:
     checked = {"accepted": 0, "refused": 0}
 
@@ -438,6 +439,7 @@ def test_controls_for_the_property_hit_without_the_gate(counter: HitCounter) -> 
         assert len(counter.hits) > before, form
 
 
+@pytest.mark.slow
 def test_benchmark_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """``python -m bench.gate`` at its smallest size reports every body with the gate's verdict (never times)."""
     from bench import gate as bench_gate
@@ -467,6 +469,7 @@ UNITS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_property_token_soup_accepted_only_when_no_engine_calls_out(counter: HitCounter) -> None:
     """Unstructured mixtures: whatever the gate accepts, neither engine may send a request."""
     accepted: list[str] = []

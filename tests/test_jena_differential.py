@@ -40,6 +40,8 @@ from sco_kg.sparql.params import bind_params, bind_values
 from tests import jena, sparql_gen
 from tests.conftest import serve_subprocess
 
+pytestmark = pytest.mark.slow  # a JVM per query batch and the rdflib engine: minutes (docs/how-to/develop.md)
+
 CANNED = [q for q in catalog.all_queries() if not q.federated]
 GENERATED = sparql_gen.generate(230)
 TEXTS = [bind_values(q.text, bind_params(q, {})) for q in CANNED] + GENERATED

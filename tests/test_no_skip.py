@@ -97,6 +97,7 @@ def run_child(tmp_path: Path, switch: str | None) -> dict[str, str]:
     return outcomes
 
 
+@pytest.mark.slow
 def test_without_the_switch_skips_stay_skips(tmp_path: Path) -> None:
     got = run_child(tmp_path, None)
     assert got["test_passes"] == "passed"
@@ -108,6 +109,7 @@ def test_without_the_switch_skips_stay_skips(tmp_path: Path) -> None:
     assert [k for k, v in got.items() if v in ("error", "failure")] == []
 
 
+@pytest.mark.slow
 def test_with_the_switch_every_skip_fails_but_ci_may_skip(tmp_path: Path) -> None:
     got = run_child(tmp_path, "1")
     assert got["test_passes"] == "passed"
@@ -130,6 +132,7 @@ def test_with_the_switch_every_skip_fails_but_ci_may_skip(tmp_path: Path) -> Non
     assert "sco_kg_no_such_module" in got["test_module_skip:message"] and "test_never_collected" not in got
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["0", ""])
 def test_other_values_do_not_switch(tmp_path: Path, value: str) -> None:
     got = run_child(tmp_path, value)

@@ -94,6 +94,7 @@ def test_completeness_check_fails_on_an_empty_catalogue_and_on_strays():
     assert completeness_problems(["a", "c"], ["a"]) == ["c: no golden file"]
 
 
+@pytest.mark.slow
 def test_regeneration_writes_only_where_asked(tmp_path):
     changed = golden.regenerate_golden(tmp_path)
     assert sorted(changed) == sorted(f"{q.name}.csv" for q in LOCAL)
@@ -313,6 +314,7 @@ def test_labels_follow_lang_with_english_fallback():
 # ---------------------------------------------------------------------------------- limits and policy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 def test_cartesian_product_times_out(isolation):
     limits = Limits(timeout=0.5, isolation=isolation)
@@ -437,6 +439,7 @@ def hit_counter() -> Iterator[tuple[int, list[str]]]:
     server.shutdown()
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_t1_t2_no_request_leaves_through_service_from_or_load(hit_counter, tmp_path):
     port, hits = hit_counter
@@ -537,6 +540,7 @@ def test_json_and_xml_results_parse_back(tricky_store):
     assert [sol["o"] for sol in parsed] == [row[1].to_ox() for row in res.rows]
 
 
+@pytest.mark.slow
 def test_python_api_one_term_type_and_dataframe():
     """select() and query() give the same Term objects (one term type across the API); to_rdflib() converts."""
     pytest.importorskip("pandas")
@@ -651,6 +655,7 @@ def test_table_and_md_show_labels():
     assert md.splitlines()[0] == "| state | label |" and md.splitlines()[1] == "|---|---|"
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_cli_endpoint_gives_the_local_answer(oxigraph_endpoint, capsysbinary):
     from sco_kg.cli import main
@@ -685,6 +690,7 @@ def _structure(text: str) -> list[tuple[str, str]]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60))
 def test_binding_any_string_never_changes_the_query_structure(value):
@@ -701,6 +707,7 @@ def test_binding_any_string_never_changes_the_query_structure(value):
     assert strings[0].text == bindings["phrase"].n3()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_policy_never_crashes_on_arbitrary_text(text):

@@ -312,6 +312,7 @@ def test_row_cap_truncates_and_flags(server_store: ox.Store) -> None:
         assert "x-sco-kg-truncated" not in small.headers
 
 
+@pytest.mark.slow
 def test_timeout_504_then_busy_503(server_store: ox.Store) -> None:
     """Streaming and blocking queries both stop at the deadline (504, the child is killed, the worker freed);
     with every worker taken, the next query gets 503 and Retry-After."""
@@ -343,6 +344,7 @@ def test_timeout_504_then_busy_503(server_store: ox.Store) -> None:
         app.state.site.executor.shutdown(wait=True)
 
 
+@pytest.mark.slow
 def test_slow_query_does_not_block_others(server_store: ox.Store) -> None:
     app = create_app(server_store, ServerConfig(quiet=True, timeout=2.0, workers=2, max_rows=10**9))
     with TestClient(app) as c:
@@ -687,6 +689,7 @@ def test_serve_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"cannot serve on 127.0.0.1:{port}" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_cache_is_bounded_whatever_the_host_header(server_store: ox.Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from sco_kg.server import site
 
