@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import require_tool, serve_subprocess
 
-pytestmark = [pytest.mark.browser, pytest.mark.network_loopback]
+pytestmark = [pytest.mark.browser, pytest.mark.network_loopback, pytest.mark.slow]
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ BAD = {
 def test_bad_files_raise_catalog_error_naming_the_file(tmp_path, case):
     text, message = BAD[case]
     path = write(tmp_path, text)
-    with pytest.raises(CatalogError) as err:
+    with pytest.raises(CatalogError, match="^" + re.escape(str(path))) as err:
         catalog.load_file(path)
     assert str(path) in str(err.value)
     assert message in str(err.value)

@@ -27,7 +27,11 @@ LOCAL = [q for q in catalog.all_queries() if not q.federated]
 # Chinese labels for the queries whose label logic differs (fallback, labels of OPTIONAL variables); every other
 # lang-only query uses the same label block as these.
 LABEL_CASES = ("signatories", "documents", "summits", "shanghai-spirit", "external-ids")
-CASES = [(q, {}) for q in LOCAL] + [(q, {"lang": "zh"}) for q in LOCAL if q.name in LABEL_CASES]
+# rdflib evaluates these in over a second here (inferred-facts: about 25 s): slow tests (docs/how-to/develop.md)
+SLOW_ON_RDFLIB = {"inferred-facts", "about-resource", "paragraph-assertions"}
+CASES = [pytest.param(q, {}, marks=pytest.mark.slow) if q.name in SLOW_ON_RDFLIB else (q, {}) for q in LOCAL] + [
+    (q, {"lang": "zh"}) for q in LOCAL if q.name in LABEL_CASES
+]
 
 
 @pytest.fixture(scope="module")

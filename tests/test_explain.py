@@ -60,6 +60,7 @@ def _list_in_data(facts: ex.Facts, head: Term) -> tuple[Term, ...]:
     return members
 
 
+@pytest.mark.slow
 def test_every_inferred_triple_of_the_shipped_closure_is_explained_and_checks(facts: ex.Facts) -> None:
     inferred = [t for t, gs in facts.quads.items() if gs & set(iri.INFERRED_GRAPHS)]
     assert len(inferred) == 1269  # data/build/manifest.json: "inferred": 1269
@@ -172,6 +173,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sco_kg.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_explain_tree_json_and_errors() -> None:
     r = run_cli("explain", "state:uzbekistan", "sco:memberOf", "organization:sco")
     assert r.returncode == 0, r.stderr
@@ -195,6 +197,7 @@ def test_inference_from_an_outside_source_cites_its_url() -> None:
     assert outside and "https://worldjpn.net/documents/texts/SCO/20010615.T2E.html" in outside[0].sources
 
 
+@pytest.mark.slow
 def test_sources_without_outside_facts_without_closure_and_with_a_user_file(tmp_path: Path) -> None:
     from sco_kg.dataset import Source
 

@@ -146,6 +146,7 @@ def test_rapper_accepts_and_reads_the_same_triples(fmt, quads, serialized, tmp_p
     assert ox_quads(proc.stdout, "nt") == export.union(quads)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", export.FORMATS)
 def test_rdflib_round_trip_is_isomorphic(fmt, quads, serialized):
     """rdflib reads every format back to a dataset isomorphic to the source (per named graph where kept)."""
@@ -164,6 +165,7 @@ def test_rdflib_round_trip_is_isomorphic(fmt, quads, serialized):
         assert isomorphic(ds.graph(URIRef(name)), ref.graph(URIRef(name))), name
 
 
+@pytest.mark.slow
 def test_pyld_expansion_equals_rdflib_reading(serialized):
     """PyLD's expansion of the JSON-LD output (no document loader: nothing can be fetched) equals rdflib's."""
     from pyld import jsonld
@@ -202,6 +204,7 @@ def test_formats_that_cannot_carry_graphs_write_the_union(quads, serialized):
 # ------------------------------------------------------------------------------------------ determinism
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_processes(tmp_path):
     """Two processes with different hash seeds write the same bytes for every format and view."""
     script = (
@@ -352,6 +355,7 @@ def test_jsonld_reads_like_ordinary_json():
     assert member["member"].startswith("state:")
 
 
+@pytest.mark.slow
 def test_frame_entity_is_one_object_per_entity(quads):
     """``--frame entity``: the union, one top-level object per subject IRI, nothing left out."""
     from rdflib import Dataset
@@ -369,6 +373,7 @@ def test_frame_entity_is_one_object_per_entity(quads):
     assert isomorphic(union_graph(ds), union_graph(to_rdflib(export.union(quads))))
 
 
+@pytest.mark.slow
 def test_parse_jsonld_uses_the_local_context_and_refuses_remote_ones(tmp_path):
     """The published context IRI resolves to the shipped file; any other context IRI is refused unfetched."""
     import http.server
@@ -541,6 +546,7 @@ def test_interrupt_during_write_leaves_old_file_and_no_temp(tmp_path, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["out.nq"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_killed_export_process_never_leaves_a_truncated_file(tmp_path, sig):
     """A real signal at several points of a running export: the target is the old file or the complete new one."""

@@ -130,6 +130,7 @@ def test_canned_query_does_not_import_rdflib(name, tmp_path):
     assert out.splitlines()[0]  # the CSV header: the query really ran
 
 
+@pytest.mark.slow
 def test_table_output_does_not_import_rdflib(tmp_path):
     names = _plain_queries()
     assert names, "no canned query runs without parameters"
@@ -166,6 +167,7 @@ def test_sparql_count_is_the_store_size(tmp_path):
     assert out.splitlines()[1].strip() == str(quads)
 
 
+@pytest.mark.slow
 def test_store_path_does_not_import_rdflib(tmp_path):
     from sco_kg.cli import main
 
@@ -178,6 +180,7 @@ def test_store_path_does_not_import_rdflib(tmp_path):
     assert int(out.splitlines()[1]) > 1000
 
 
+@pytest.mark.slow
 def test_spy_catches_an_rdflib_import(tmp_path):
     """The check can fail: a command that needs rdflib (the rdflib engine) is reported, with its sco_kg frames."""
     report, _ = run_watched(["sparql", "ASK { ?s ?p ?o }", "--engine", "rdflib", "--format", "csv"], tmp_path)

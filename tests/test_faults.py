@@ -88,6 +88,7 @@ while True:  # exactly what closure.build does: the N-Quads file, then its metad
 """
 
 
+@pytest.mark.slow
 def test_sigkill_while_writing_cache_leaves_complete_files(tmp_path: Path) -> None:
     base = closure.read_lines(paths.closure_file())
     a = "".join(base).encode()
@@ -301,6 +302,7 @@ def _ask(port: int, timeout: float = 10) -> int:
         return int(r.status)
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_server_survives_client_disconnect_mid_response(live_server) -> None:  # type: ignore[no-untyped-def]
     proc, port = live_server
@@ -314,6 +316,7 @@ def test_server_survives_client_disconnect_mid_response(live_server) -> None:  #
     assert proc.poll() is None
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_server_survives_slowloris(live_server) -> None:  # type: ignore[no-untyped-def]
     proc, port = live_server
@@ -333,6 +336,7 @@ def test_server_survives_slowloris(live_server) -> None:  # type: ignore[no-unty
     assert proc.poll() is None
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_server_survives_burst_of_concurrent_requests(live_server) -> None:  # type: ignore[no-untyped-def]
     proc, port = live_server

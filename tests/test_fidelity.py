@@ -143,6 +143,7 @@ def test_labels_in_assertion_graphs_are_the_texts_words(asserted: Dataset) -> No
     ) == {"agreement-military-trust-1996"}
 
 
+@pytest.mark.slow
 def test_official_titles_are_only_in_sourced_outside_graphs(asserted: Dataset) -> None:
     """Titles the text does not use are in no assertion graph, and only as altLabel in a sourced context graph;
     titles with no source verified in LINKING.md are nowhere."""
@@ -535,6 +536,7 @@ def test_guide_has_one_query_per_question_shape() -> None:
     assert set(guide_queries()) == set(GUIDE_CHECKS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("heading", sorted(GUIDE_CHECKS))
 def test_guide_query_rows(reasoned: Dataset, heading: str, tmp_path: Path) -> None:
     """The guide's query gives the expected rows on rdflib and the same rows through ``sco-kg sparql``."""

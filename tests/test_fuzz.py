@@ -43,6 +43,7 @@ STRING_PARAM = next(n for n, p in STRING_QUERY.params.items() if p.type == "stri
 # ------------------------------------------------------------------------------------------- binder
 
 
+@pytest.mark.slow
 @BUDGET
 @given(value=NASTY)
 def test_fuzz_binder_string_is_one_literal(value: str) -> None:
@@ -118,6 +119,7 @@ def test_fuzz_header_parser_agrees_with_pyyaml(lines: list[str]) -> None:
     assert parsed == (yaml.safe_load("\n".join(lines)) or {})
 
 
+@pytest.mark.slow
 @BUDGET
 @given(header=st.lists(LINE, max_size=6), body=NASTY)
 def test_fuzz_catalogue_parse_never_crashes(header: list[str], body: str) -> None:

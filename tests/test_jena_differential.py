@@ -40,6 +40,8 @@ from sco_kg.sparql.params import bind_params, bind_values
 from tests import jena, sparql_gen
 from tests.conftest import serve_subprocess
 
+pytestmark = pytest.mark.slow  # a JVM per query batch and the rdflib engine: minutes (docs/how-to/develop.md)
+
 CANNED = [q for q in catalog.all_queries() if not q.federated]
 GENERATED = sparql_gen.generate(230)
 TEXTS = [bind_values(q.text, bind_params(q, {})) for q in CANNED] + GENERATED
@@ -190,6 +192,7 @@ def test_generated_queries_cover_the_grammar(jena_answers):
 
 
 def test_canned_queries_all_return_rows_on_jena(jena_answers):
+    assert len(CANNED) >= 25, len(CANNED)  # the loop sees the catalogue
     for name, answer in zip(NAMES[: len(CANNED)], jena_answers[: len(CANNED)], strict=True):
         assert answer.error is None and answer.rows, f"{name}: {answer}"
 

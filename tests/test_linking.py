@@ -534,6 +534,7 @@ def _facts(text: str) -> Graph:
     return g
 
 
+@pytest.mark.slow
 def test_enrich_writes_the_facts_with_user_agent_and_caches(recorder, tmp_path, capsys):
     out = tmp_path / "wd.ttl"
     assert main(["enrich", "--endpoint", recorder.url, "-o", str(out)]) == 0
@@ -553,6 +554,7 @@ def test_enrich_writes_the_facts_with_user_agent_and_caches(recorder, tmp_path, 
     assert len(recorder.hits) == 2
 
 
+@pytest.mark.slow
 def test_enrich_keeps_only_facts_about_allow_listed_items(recorder, tmp_path):
     recorder.body = SNAPSHOT.read_bytes() + (
         b'\n<http://www.wikidata.org/entity/Q42> <http://www.w3.org/2000/01/rdf-schema#label> "Douglas"@en .\n'
@@ -566,6 +568,7 @@ def test_enrich_keeps_only_facts_about_allow_listed_items(recorder, tmp_path):
     assert isomorphic(_facts(text), _facts(SNAPSHOT.read_text(encoding="utf-8")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "delay", "message"),
     [

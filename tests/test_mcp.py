@@ -95,6 +95,7 @@ def client() -> Iterator[Client]:
     c.close()
 
 
+@pytest.mark.slow
 def test_tool_list_and_schemas(client: Client) -> None:
     assert client.session is not None
     tools = {t.name: t for t in client.run(client.session.list_tools()).tools}
@@ -220,6 +221,7 @@ def _free_port() -> int:
         return port
 
 
+@pytest.mark.slow
 @pytest.mark.network_loopback
 def test_streamable_http_on_loopback() -> None:
     from mcp.client.streamable_http import streamable_http_client

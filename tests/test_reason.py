@@ -367,6 +367,7 @@ def test_shipped_closure_has_no_trivial_triples(asserted, reasoned):
     assert [t for t in extra if rfilter.is_trivial(*t) or t in asserted or t in graph] == []
 
 
+@pytest.mark.slow
 def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
     """Issue 2: no triple of scog:inferred rests on an outside fact.
 

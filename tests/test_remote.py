@@ -131,6 +131,7 @@ def pushed(store_server) -> remote.PushReport:
 # ---------------------------------------------------------------------------------------------- push
 
 
+@pytest.mark.slow
 def test_push_writes_every_graph_and_counts_match(pushed, store_server, record_property):
     """Every named graph arrives; the remote count per graph equals the local one (checked independently)."""
     local = export.select("all")
@@ -166,6 +167,7 @@ def _federated_text(standin: OxigraphServer) -> str:
     return remote.rewrite_services(text, {WIKIDATA_SPARQL: standin.endpoint})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", catalog.names())
 def test_every_canned_query_gives_the_same_rows_remotely(name, pushed, store_server, wikidata_standin):
     """Each canned query run on the Oxigraph server (through SPARQLWrapper) equals the local result."""
@@ -188,6 +190,7 @@ def test_catalogue_has_the_federated_query():
     assert len(catalog.names()) > 20
 
 
+@pytest.mark.slow
 def test_federated_query_joins_local_graph_with_standin(pushed, store_server, wikidata_standin):
     """Local and remote runs join the six member states with the stand-in's ISO codes on their Q-ids."""
     text = _federated_text(wikidata_standin)
@@ -396,6 +399,7 @@ ASK = "ASK { ?s ?p ?o }"
 SELECT = "SELECT ?n WHERE { ?s ?p ?n } LIMIT 1"
 
 
+@pytest.mark.slow
 def test_error_500_is_one_line(fake):
     """A 500 answer: one line with the status and the server's own first line."""
     srv = fake((500, {"Content-Type": "text/plain"}, b"Oops: disk full\nmore detail"))
@@ -405,6 +409,7 @@ def test_error_500_is_one_line(fake):
     assert "HTTP 500" in msg and "Oops: disk full" in msg and "\n" not in msg
 
 
+@pytest.mark.slow
 def test_html_instead_of_results(fake):
     """An HTML page (a login or landing page) with 200 is an error, not an empty result."""
     html = b"<!DOCTYPE html><html><head><title>Welcome to nginx</title></head><body>hi</body></html>"
@@ -423,6 +428,7 @@ def test_empty_200(fake):
         remote.run_sparql(srv.endpoint, SELECT, **FAST)
 
 
+@pytest.mark.slow
 def test_malformed_json(fake):
     """Truncated JSON (a store that gave up mid-answer) is a clear error."""
     srv = fake((200, {"Content-Type": "application/sparql-results+json"}, b'{"head":{"vars":["n"]},"resu'))
@@ -430,6 +436,7 @@ def test_malformed_json(fake):
         remote.run_sparql(srv.endpoint, SELECT, **FAST)
 
 
+@pytest.mark.slow
 def test_retries_503_and_429_with_backoff(fake):
     """503 and 429 are retried (Retry-After honoured) until the answer comes."""
     srv = fake((503, {"Retry-After": "0"}, b"busy"), (429, {}, b"slow down"), JSON_OK)
@@ -438,6 +445,7 @@ def test_retries_503_and_429_with_backoff(fake):
     assert len(srv.requests) == 3
 
 
+@pytest.mark.slow
 def test_gives_up_after_the_retries(fake):
     """A store that keeps answering 429 fails after the retries, saying so."""
     srv = fake((429, {}, b"Too Many Requests"))
@@ -446,6 +454,7 @@ def test_gives_up_after_the_retries(fake):
     assert len(srv.requests) == 3
 
 
+@pytest.mark.slow
 def test_user_agent_method_and_accept(fake):
     """Requests name the project and version, are POSTed, and ask for SPARQL JSON results."""
     from sco_kg.version import __version__
@@ -459,6 +468,7 @@ def test_user_agent_method_and_accept(fake):
     assert b"query=" in req["body"]
 
 
+@pytest.mark.slow
 def test_timeout(fake):
     """A store that does not answer within the timeout gives a one-line timeout error."""
     srv = fake(JSON_OK, delay=2.5)
@@ -491,6 +501,7 @@ def test_bad_endpoint_url_is_a_usage_error(capsys):
     assert "expected an http://" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_basic_auth_from_environment(fake, monkeypatch, capsys):
     """--user U --password-env VAR sends HTTP Basic; the password never appears in the output."""
     srv = fake((204, {}, b""), (200, {"Content-Type": "application/sparql-results+json"},
@@ -507,6 +518,7 @@ def test_basic_auth_from_environment(fake, monkeypatch, capsys):
     assert "s3cret" not in captured.out + captured.err
 
 
+@pytest.mark.slow
 def test_bearer_token_from_environment(fake, monkeypatch):
     """--token-env VAR sends a bearer token; a missing variable is a usage error."""
     srv = fake(JSON_OK)
@@ -518,6 +530,7 @@ def test_bearer_token_from_environment(fake, monkeypatch):
     assert main(["push", "--endpoint", srv.endpoint, "--token-env", "SCO_KG_TEST_TOKEN"]) == 2
 
 
+@pytest.mark.slow
 def test_failure_mid_push_names_the_graphs_new_and_old(fake, capsys):
     """The store fails on the second graph's switch: the error names the new graph, the old one, and the staging
     graphs it could not drop (the store keeps failing); exit code 1."""
@@ -546,6 +559,7 @@ def test_failure_while_staging_changes_nothing(fake):
     assert "DROP SILENT GRAPH" in urllib.parse.unquote_plus(srv.requests[-1]["body"].decode())
 
 
+@pytest.mark.slow
 def test_unverifiable_push_is_an_error(fake):
     """All graphs written but the count query fails: say so (exit 1), listing nothing as unwritten."""
     ok = (201, {}, b"")
@@ -554,6 +568,7 @@ def test_unverifiable_push_is_an_error(fake):
         remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
 
 
+@pytest.mark.slow
 def test_verification_catches_a_store_that_lost_triples(fake):
     """If the store reports fewer triples than were sent, the push fails."""
     g = "https://example.org/test/g"

@@ -317,6 +317,7 @@ def _hold(state: object, seconds: float) -> None:
     time.sleep(seconds)
 
 
+@pytest.mark.slow
 def test_timeout_504_then_busy_503(server_store: ox.Store) -> None:
     """Streaming and blocking queries both stop at the deadline (504: the worker is killed and replaced); after
     four timed-out queries a simple one is answered at once; with every worker taken, a query gets 503."""
@@ -351,6 +352,7 @@ def test_timeout_504_then_busy_503(server_store: ox.Store) -> None:
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_slow_query_does_not_block_others(server_store: ox.Store) -> None:
     app = create_app(server_store, ServerConfig(quiet=True, timeout=2.0, workers=2, max_rows=10**9))
     with TestClient(app) as c:
@@ -695,6 +697,7 @@ def test_serve_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"cannot serve on 127.0.0.1:{port}" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_cache_is_bounded_whatever_the_host_header(server_store: ox.Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from sco_kg.server import site
 

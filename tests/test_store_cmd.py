@@ -129,6 +129,7 @@ def test_triple_files_go_to_a_user_graph(tmp_path, capsys):
     assert graphs == ["<https://w3id.org/sco-kg/graph/user/mine.ttl>"]
 
 
+@pytest.mark.slow
 def test_asserted_store_equals_the_in_memory_dataset(tmp_path, capsys):
     pass
 

@@ -78,6 +78,7 @@ def only_failing(report: validate.Report) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shipped_data_is_valid():
     """Every check passes on the shipped ontology and data, and every kind of check ran."""
     report = validate.validate()
@@ -87,6 +88,7 @@ def test_shipped_data_is_valid():
     assert {c.kind for c in report.checks} == {"consistency", "shacl", "qa"}
 
 
+@pytest.mark.slow
 def test_validate_cli_text_and_json(capsys):
     """`sco-kg validate` prints a PASS line per check and exits 0; --format json is machine-readable."""
     assert main(["validate"]) == 0
@@ -121,6 +123,7 @@ def test_unknown_check_kind_is_a_usage_error():
 # --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_state_without_russian_label_is_caught(data_copy):
     """Removing Russia's Russian skos:prefLabel fails the state-labels shape, naming state:russia."""
     russia = URIRef(iri.ID + "state/russia")
@@ -165,6 +168,7 @@ def test_declaration_typed_as_treaty_is_a_clash(data_copy, capsys):
     assert out.rstrip().endswith(f"1 of 1 checks failed ({len(clash)} failures)")
 
 
+@pytest.mark.slow
 def test_sentence_offsets_past_end_of_file_are_caught(data_copy):
     """A sentence whose nif:endIndex lies past the end of the source file fails the text-offset shape."""
     sentence = URIRef(iri.sentence(21, 1))
@@ -188,6 +192,7 @@ def test_sentence_offsets_past_end_of_file_are_caught(data_copy):
     ]
 
 
+@pytest.mark.slow
 def test_assertion_graph_without_provenance_is_caught(data_copy):
     """Deleting the provenance block of ag:p3-s1 fails the assertion-graph-provenance shape for it.
 
@@ -202,6 +207,7 @@ def test_assertion_graph_without_provenance_is_caught(data_copy):
     assert any("has no provenance" in f.message for f in found)
 
 
+@pytest.mark.slow
 def test_unverified_wikidata_iri_is_caught(data_copy):
     """An owl:sameAs to a Wikidata item not on the allow-list fails the external-link shape."""
     (data_copy / "data" / "zz-links.trig").write_text(
@@ -219,6 +225,7 @@ def test_unverified_wikidata_iri_is_caught(data_copy):
     ]
 
 
+@pytest.mark.slow
 def test_action_without_modality_is_caught(data_copy):
     """An action that loses its sco:modality fails the action shape."""
     action = URIRef(iri.ID + "action/organize-annual-heads-of-state-meetings")
@@ -241,6 +248,7 @@ def test_qa_check_names_the_term(data_copy):
     assert [f.resource for f in failures(report, "empty-class")] == ["sco:Orphan"]
 
 
+@pytest.mark.slow
 def test_malformed_allow_list_is_a_clear_error(data_copy):
     """An allow-list without the expected columns is a DataFileError naming the file and the columns."""
     (data_copy / "data" / "external-ids.csv").write_text("entity,iri\nx,y\n", encoding="utf-8")
@@ -248,6 +256,7 @@ def test_malformed_allow_list_is_a_clear_error(data_copy):
         validate.validate(kinds=["shacl"])
 
 
+@pytest.mark.slow
 def test_type_in_two_assertion_graphs_needs_one_source(data_copy):
     """An action typed in two assertion graphs has two source sentences and fails the action shape."""
     action = f"{iri.ID}action/organize-annual-heads-of-state-meetings"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,7 +137,7 @@ BAD_TURTLE = '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "
 def test_parse_error_names_file_line_and_reason(tmp_path, reader):
     bad = tmp_path / "mine.ttl"
     bad.write_text(BAD_TURTLE, encoding="utf-8")
-    with pytest.raises(DataFileError) as err:
+    with pytest.raises(DataFileError, match="^" + re.escape(f"{bad}: ")) as err:
         if reader == "load":
             sco_kg.load(Source(inferred=False, with_files=[bad]))
         else:
@@ -145,6 +146,7 @@ def test_parse_error_names_file_line_and_reason(tmp_path, reader):
     assert msg.startswith(f"{bad}: ") and "line 3" in msg and "malformed RDF" in msg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [["stats"], ["query", "sco-members"], ["sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]],
@@ -158,6 +160,7 @@ def test_cli_parse_error_is_one_line_exit_1(tmp_path, capsys, cache, argv):
     assert err.count("\n") == 1 and str(bad) in err and "line 3" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_unknown_extension_and_missing_file_are_clear(tmp_path, capsys):
     odd = tmp_path / "members.data"
     odd.write_bytes(LATER.read_bytes())
@@ -167,6 +170,7 @@ def test_unknown_extension_and_missing_file_are_clear(tmp_path, capsys):
     assert "file not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_with_format_names_the_format_when_the_extension_does_not(tmp_path, cache, capsys):
     odd = tmp_path / "members.data"
     odd.write_bytes(LATER.read_bytes())
@@ -182,6 +186,7 @@ def test_with_format_names_the_format_when_the_extension_does_not(tmp_path, cach
     assert store_summary(st).graphs[iri.GRAPH_USER + "members.data"] == len(user)
 
 
+@pytest.mark.slow
 def test_wrong_with_format_is_a_one_line_parse_error_naming_the_file(tmp_path, capsys):
     odd = tmp_path / "members.data"
     odd.write_bytes(LATER.read_bytes())
@@ -199,6 +204,7 @@ def test_user_labels_are_kept_as_given():
     assert ds.graph(USER_GRAPH).value(INDIA, URIRef(iri.PREFIXES["rdfs"] + "label")) == Literal("India", lang="en")
 
 
+@pytest.mark.slow
 def test_reason_with_format_fills_the_cache_entry_the_read_path_uses(tmp_path, cache, capsys):
     """`sco-kg reason --with FILE --with-format ttl` writes the cache entry that a later read with the same
     format (however spelled) loads; the user's inferences are in scog:inferred-user."""

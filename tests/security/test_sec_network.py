@@ -43,6 +43,7 @@ def _service_queries(server: HitServer) -> dict[str, str]:
 KINDS = ["iri", "silent", "variable", "escaped", "prefixed", "comparison", "U-escape", "string-hidden"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_t1_service_ssrf_api(hit_server: HitServer, kind: str, engine: str) -> None:
@@ -52,6 +53,7 @@ def test_t1_service_ssrf_api(hit_server: HitServer, kind: str, engine: str) -> N
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t1_service_ssrf_cli(hit_server: HitServer, tmp_path: Path) -> None:
     for kind, text in _service_queries(hit_server).items():
         proc = run_cli("sparql", "--no-inference", text, cwd=tmp_path)
@@ -60,6 +62,7 @@ def test_t1_service_ssrf_cli(hit_server: HitServer, tmp_path: Path) -> None:
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t1_service_ssrf_http(hit_server: HitServer) -> None:
     from starlette.testclient import TestClient
 
@@ -77,6 +80,7 @@ def test_t1_service_ssrf_http(hit_server: HitServer) -> None:
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t1_service_allowed_host_is_opt_in(hit_server: HitServer) -> None:
     """Only the hosts on --allow-service pass the policy; another loopback port stays refused."""
     text = _service_queries(hit_server)["iri"]
@@ -86,6 +90,7 @@ def test_t1_service_allowed_host_is_opt_in(hit_server: HitServer) -> None:
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clause", ["FROM", "FROM NAMED"])
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_t2_from_remote_graph_refused(hit_server: HitServer, clause: str, engine: str) -> None:
@@ -95,6 +100,7 @@ def test_t2_from_remote_graph_refused(hit_server: HitServer, clause: str, engine
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t2_load_refused_even_with_allow_update(hit_server: HitServer, tmp_path: Path) -> None:
     text = f"LOAD <{hit_server.url('/a.nt')}>"
     with pytest.raises(QueryRejected, match="LOAD"):
@@ -105,6 +111,7 @@ def test_t2_load_refused_even_with_allow_update(hit_server: HitServer, tmp_path:
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t2_rdflib_load_graphs_off_under_sandbox(hit_server: HitServer, tmp_path: Path) -> None:
     """rdflib itself (bypassing the policy) fetches nothing for FROM <url> once the sandbox hardened it."""
     code = f"""
@@ -156,6 +163,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.slow
 def test_t3_audit_hook_blocks_every_path(hit_server: HitServer, tmp_path: Path) -> None:
     secret = tmp_path / "secret" / "hostname"
     secret.parent.mkdir()
@@ -203,6 +211,7 @@ print("rc", rc, "installed", sandbox.is_installed(), "active", len(sandbox.activ
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_t3_cli_normal_operation_under_the_sandbox(tmp_path: Path) -> None:
     """The allow-list lets the ordinary work through: --with files, -o outputs, canned queries, stdin."""
     user = tmp_path / "in" / "mine.ttl"
@@ -269,6 +278,7 @@ def _jsonld(tmp_path: Path, context: object, name: str = "user.jsonld") -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_t4_jsonld_remote_context_refused(hit_server: HitServer, tmp_path: Path, engine: str) -> None:
     for context in (hit_server.url("/ctx"), "file:///etc/hostname", [{"p": "http://e/p"}, hit_server.url("/c2")]):
@@ -279,6 +289,7 @@ def test_t4_jsonld_remote_context_refused(hit_server: HitServer, tmp_path: Path,
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 def test_t4_jsonld_scoped_context_and_import_refused(hit_server: HitServer, tmp_path: Path) -> None:
     scoped = {"t": {"@id": "http://example.org/t", "@context": hit_server.url("/scoped")}}
     imported = {"@import": hit_server.url("/import"), "p": "http://example.org/p"}
@@ -295,6 +306,7 @@ def test_t4_jsonld_scoped_context_and_import_refused(hit_server: HitServer, tmp_
     assert hit_server.hits == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_t4_own_context_resolves_offline(hit_server: HitServer, tmp_path: Path, engine: str) -> None:
     path = tmp_path / "own.jsonld"

@@ -79,6 +79,7 @@ def _ground(triples: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     return {t for t in triples if not any(x.startswith("_:") for x in t)}
 
 
+@pytest.mark.slow
 def test_t15_exports_parse_with_pyoxigraph_and_agree(exports: dict[str, Path]) -> None:
     reference = _triples(exports["nt"])
     assert len(reference) > 1000
@@ -112,6 +113,7 @@ def test_t15_rapper_validates_exports(exports: dict[str, Path]) -> None:
         assert found == (quads if fmt in ("trig", "nq") else count), fmt
 
 
+@pytest.mark.slow
 def test_t15_jsonld_round_trip_isomorphic(exports: dict[str, Path]) -> None:
     from rdflib import Graph
     from rdflib.compare import isomorphic

@@ -84,6 +84,7 @@ def test_t5_xxe_local_file_never_read(tmp_path: Path, engine: str) -> None:
     one_line_error(proc)
 
 
+@pytest.mark.slow
 def test_t5_xxe_http_never_fetched(hit_server: HitServer, tmp_path: Path) -> None:
     doc = tmp_path / "xxe-http.rdf"
     doc.write_text(xxe(hit_server.url("/entity")))
@@ -108,6 +109,7 @@ def test_t5_plain_rdfxml_still_parses(tmp_path: Path, engine: str) -> None:
 # ------------------------------------------------------------------------------------------- T8: owlrl
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_t8_sameas_clique_rejected_before_the_closure(tmp_path: Path) -> None:
     chain = tmp_path / "sameas-chain.ttl"
@@ -123,6 +125,7 @@ def test_t8_sameas_clique_rejected_before_the_closure(tmp_path: Path) -> None:
     assert not list((tmp_path / "cache").glob("closure-*.nq"))  # nothing half-computed was cached
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_t8_property_chain_loop_rejected(tmp_path: Path) -> None:
     onto = tmp_path / "loop.ttl"
@@ -138,6 +141,7 @@ def test_t8_property_chain_loop_rejected(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------- T9: huge input
 
 
+@pytest.mark.slow
 def test_t9_cli_max_bytes_refuses_large_file(tmp_path: Path) -> None:
     big = tmp_path / "big.nt"
     big.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(200)))

@@ -59,6 +59,7 @@ def test_t6_catalogue_has_string_parameters() -> None:
     assert len(STRING_PARAMS) >= 2  # about-resource/resource, search-text/phrase
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "param"), STRING_PARAMS)
 def test_t6_injection_string_parameters(name: str, param: str) -> None:
     """Each payload is one literal: the VALUES binding (oxigraph) gives the rows rdflib's initBindings gives,
@@ -130,6 +131,7 @@ CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 # ------------------------------------------------------------------------------------------- T7: cost
 
 
+@pytest.mark.slow
 def test_t7_cartesian_query_times_out_on_server_while_ask_answers(server_store) -> None:  # type: ignore[no-untyped-def]
     with _client(server_store, timeout=1.5, workers=2, max_rows=10**9) as c:
         slow: dict[str, object] = {}
@@ -151,6 +153,7 @@ def test_t7_cartesian_query_times_out_on_server_while_ask_answers(server_store) 
         assert "time limit" in str(slow["body"])
 
 
+@pytest.mark.slow
 def test_t7_cli_timeout_exits_non_zero(tmp_path: Path) -> None:
     proc = run_cli("sparql", "--no-inference", "--timeout", "1", CARTESIAN, cwd=tmp_path)
     assert proc.returncode == 1
@@ -158,6 +161,7 @@ def test_t7_cli_timeout_exits_non_zero(tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 def test_t7_api_timeout_process_isolation_kills_worker() -> None:
     from sco_kg.errors import QueryTimeout
 
@@ -225,6 +229,7 @@ def test_t12_update_refused_over_http(client) -> None:  # type: ignore[no-untype
     assert before == after
 
 
+@pytest.mark.slow
 def test_t12_update_refused_on_cli_and_copy_only_with_allow_update(tmp_path: Path) -> None:
     from sco_kg.reasoning.materialize import sha256_file
 
