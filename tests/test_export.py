@@ -311,6 +311,7 @@ def test_context_lists_only_prefixes_the_data_uses(quads):
     prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
     used = {t.value for q in quads for t in q if t is not None and t.kind == "uri"}
     used |= {q[2].datatype for q in quads if q[2].kind == "literal" and q[2].datatype}
+    assert len(prefixes) >= 10 and len(used) > 500  # the loop below has something to check
     for name, ns in prefixes.items():
         assert any(v.startswith(ns) for v in used), f"context prefix {name}: <{ns}> is not used by the data"
         assert ns == export.all_prefixes()[name], name
@@ -540,7 +541,7 @@ def test_interrupt_during_write_leaves_old_file_and_no_temp(tmp_path, monkeypatc
         raise KeyboardInterrupt
 
     monkeypatch.setattr(atomic.os, stage, boom)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match=r"^$"):
         export.write_file(target, b"new content that must not appear half-written\n" * 1000)
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.nq"]
@@ -577,6 +578,7 @@ def test_export_python_api_matches_cli(tmp_path, capsys):
 
 def test_bytes_per_format_are_reported(serialized, record_property):
     """Record the size of each format (for the closing note); each is a non-trivial document."""
+    assert set(serialized) == set(export.FORMATS)
     for fmt, data in serialized.items():
         record_property(f"bytes_{fmt}", len(data))
         assert len(data) > 100_000, fmt

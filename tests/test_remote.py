@@ -214,7 +214,7 @@ def test_federation_is_off_unless_the_user_opts_in(capsys):
     q = catalog.get(FEDERATED)
     with pytest.raises(QueryRejected, match=r"query\.wikidata\.org"):
         sco_kg.run(q.text, bindings=bind_params(q, {}))
-    with pytest.raises(QueryRejected):
+    with pytest.raises(QueryRejected, match=r"query\.wikidata\.org"):
         remote.run_sparql("http://127.0.0.1:9/query", q.text, bindings=bind_params(q, {}))
     assert main(["query", FEDERATED]) == 2
     err = capsys.readouterr().err
@@ -403,7 +403,7 @@ SELECT = "SELECT ?n WHERE { ?s ?p ?n } LIMIT 1"
 def test_error_500_is_one_line(fake):
     """A 500 answer: one line with the status and the server's own first line."""
     srv = fake((500, {"Content-Type": "text/plain"}, b"Oops: disk full\nmore detail"))
-    with pytest.raises(RemoteError) as exc:
+    with pytest.raises(RemoteError, match="HTTP 500") as exc:
         remote.run_sparql(srv.endpoint, SELECT, **FAST)
     msg = str(exc.value)
     assert "HTTP 500" in msg and "Oops: disk full" in msg and "\n" not in msg
@@ -586,7 +586,7 @@ def test_missing_update_endpoint_names_the_options(fake):
     """Staging works but the derived Update URL is 404 (Virtuoso's layout pushed as generic): the error names
     --update and --store-type, and says nothing changed."""
     srv = fake((201, {}, b""), (201, {}, b""), (404, {"Content-Type": "text/plain"}, b"no such page"))
-    with pytest.raises(RemoteError) as exc:
+    with pytest.raises(RemoteError, match="HTTP 404") as exc:
         remote.push(export.select("provenance"), srv.endpoint, replace=True, store_type="generic", **FAST)
     msg = str(exc.value)
     assert "HTTP 404" in msg and "give --update URL" in msg and "--store-type oxigraph|jena|virtuoso" in msg

@@ -126,7 +126,7 @@ def test_construct_jsonld(live: str, local: ox.Store) -> None:
 def test_update_refused(live: str, local: ox.Store) -> None:
     w = _wrapper(live, "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }", SPARQLWrapper.JSON)
     w.setMethod(SPARQLWrapper.POST)
-    with pytest.raises(urllib.error.HTTPError) as info:
+    with pytest.raises(urllib.error.HTTPError, match="403") as info:
         w.query()
     assert info.value.code == 403
     assert b"read-only" in info.value.read()
@@ -137,7 +137,7 @@ def test_update_refused(live: str, local: ox.Store) -> None:
 def test_syntax_error_reported(live: str) -> None:
     from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-    with pytest.raises(QueryBadFormed) as info:
+    with pytest.raises(QueryBadFormed, match="SPARQL syntax error") as info:
         _wrapper(live, "SELECT ?s WHERE { ?s ?p }", SPARQLWrapper.JSON).query()
     assert "SPARQL syntax error" in str(info.value)
 
