@@ -47,6 +47,7 @@ def term_view(site: Site, link: Linker, term: Any, lang: str) -> dict[str, Any]:
             "href": link.iri(t.value),
             "text": site.label(t.value, lang),
             "iri": t.value,
+            "compact": iri.compact(t.value),
             "external": not t.value.startswith(iri.BASE),
         }
     if t.kind == "literal":
