@@ -28,7 +28,8 @@ def _graphs(site: Site, sentence: Sentence) -> list[tuple[str, str]]:
     out = [("stated", sentence.graph)] if sentence.graph else []
     prov = ox.NamedNode(iri.GRAPH_PROVENANCE)
     implied = site.store.quads_for_pattern(None, ox.NamedNode(SCO_IMPLIED_BY), ox.NamedNode(sentence.iri), prov)
-    out += sorted(("implied", q.subject.value) for q in implied if q.subject.value != sentence.graph)
+    names = (str(getattr(q.subject, "value", "")) for q in implied)
+    out += sorted(("implied", g) for g in names if g and g != sentence.graph)
     return out
 
 
@@ -40,7 +41,7 @@ def sentence_claims(site: Site, link: Linker, sentence: Sentence, lang: str) -> 
     for kind, graph in _graphs(site, sentence):
         quads = sorted(
             site.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)),
-            key=lambda q: (q.subject.value, q.predicate.value, str(q.object)),
+            key=lambda q: (str(q.subject), q.predicate.value, str(q.object)),
         )
         claims = [
             {k: term_view(site, link, t, lang) for k, t in (("s", q.subject), ("p", q.predicate), ("o", q.object))}
