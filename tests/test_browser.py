@@ -173,3 +173,52 @@ def test_query_editor_offline_canned_adhoc_and_shareable(server: str, page: obje
     assert [f.split("?")[0] for f in failed] == [f"400 {server}query"], failed  # only the broken query
     png = (DOCS / "screenshot-query.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+@pytest.mark.parametrize("lang", ["zh", "ru"])
+def test_resource_page_in_one_language_screenshot(server: str, page: object, lang: str) -> None:
+    """The resource page of China in Chinese and in Russian, screenshot into docs/; nothing leaves the machine."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    requests, failed, errors = _record(page)
+    page.goto(server + f"id/state/china?lang={lang}")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("h1")).to_have_text({"zh": "中华人民共和国", "ru": "Китайская Народная Республика"}[lang])
+    # one language per page: the English UI words do not appear in the chrome
+    assert "Properties" not in page.locator("main").inner_text()
+    # no italics for Chinese: the inferred values keep an upright style
+    styles = page.eval_on_selector_all("li.inferred > a", "els => els.map(e => getComputedStyle(e).fontStyle)")
+    assert styles and set(styles) == ({"normal"} if lang == "zh" else {"italic"}), styles
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / f"screenshot-resource-{lang}.png"), full_page=False)
+    assert all(u.startswith("http://127.0.0.1:") for u in requests) and not failed and not errors
+
+
+def test_sentence_page_citation_box_and_folded_text(server: str, page: object) -> None:
+    """A sentence page shows its claims and the citation box (screenshot into docs/); /text is short, folded."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    requests, failed, errors = _record(page)
+    page.goto(server + "id/sentence/p2-s1")
+    expect(page.locator("#cite .cite-text")).to_contain_text("Paragraph 2, Sentence 2.1")
+    page.locator("#cite summary").click()  # unfold the CSL-JSON
+    csl = page.locator("pre.csl").inner_text()
+    assert '"URL": "https://w3id.org/sco-kg/id/sentence/p2-s1"' in csl
+    expect(page.locator("#claims li").first).to_be_visible()
+    page.locator("#cite").scroll_into_view_if_needed()
+    box = page.locator("#cite").bounding_box()
+    assert box is not None
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(
+        path=str(DOCS / "screenshot-sentence.png"),
+        clip={"x": 0, "y": max(box["y"] - 260, 0), "width": 1280, "height": 900},
+        full_page=True,
+    )
+    page.goto(server + "text")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert 2_000 < height < 20_000, height  # was 63,000 px with every statement table expanded
+    page.locator("details.statements summary").first.click()
+    expect(page.locator("details.statements table.triples").first).to_be_visible()
+    assert all(u.startswith("http://127.0.0.1:") for u in requests) and not failed and not errors

@@ -85,4 +85,5 @@ def citation_box(site: Site, sentence: Sentence) -> dict[str, str]:
         item["issued"] = {"date-parts": [[int(x) for x in date.split("-")]]}
     if cited is not None and cited.attribution:
         item["annote"] = cited.attribution
-    return {"text": f"{text}. {SITE_TITLE}, {sentence.iri}", "csl": json.dumps([item], ensure_ascii=False, indent=2)}
+    fields = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items())
+    return {"text": f"{text}. {SITE_TITLE}, {sentence.iri}", "csl": "[{\n" + fields + "\n}]"}
