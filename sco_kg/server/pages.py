@@ -162,7 +162,8 @@ async def resource(request: Request) -> Response:
         from markupsafe import Markup
 
         return render(request, "ontology.html", headers=headers, view=view, diagram=Markup(svg))
-    view = await run_in_threadpool(resource_view, site, link, value, lang)
+    all_names = request.query_params.get("names") == "all"  # one language per page unless asked for more
+    view = await run_in_threadpool(resource_view, site, link, value, lang, all_names)
     try:
         svg = await run_in_threadpool(diagram, site, link, "neighbourhood", lang, value)
     except DiagramError as exc:
