@@ -55,7 +55,10 @@ def test_every_class_and_property_has_zh_and_ru_in_the_translation_graph(store: 
         found.setdefault(str(getattr(q.subject, "value", "")), set()).add(q.object.language)
     assert set(found) == terms  # every term, and nothing else
     assert all(langs == {"zh", "ru"} for langs in found.values())
-    zh = [str(getattr(q.object, "value", "")) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_TRANSLATION))]
+    zh = [
+        str(getattr(q.object, "value", ""))
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_TRANSLATION))
+    ]
     assert all(re.search(r"[\u4e00-\u9fff]", t) or re.search(r"[\u0400-\u04ff]", t) for t in zh)
     # no such name elsewhere: the translation graph is the only source of zh/ru names of ontology terms
     for t in terms:
