@@ -222,3 +222,21 @@ def test_sentence_page_citation_box_and_folded_text(server: str, page: object) -
     page.locator("details.statements summary").first.click()
     expect(page.locator("details.statements table.triples").first).to_be_visible()
     assert all(u.startswith("http://127.0.0.1:") for u in requests) and not failed and not errors
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru"])
+def test_timeline_labels_are_not_clipped(server: str, page: object, lang: str) -> None:
+    """Chromium's own text measurement: every label of the timeline ends inside the picture."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + f"diagrams/timeline.svg?lang={lang}")
+    width = page.evaluate("document.documentElement.viewBox.baseVal.width")
+    height = page.evaluate("document.documentElement.viewBox.baseVal.height")
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('text')]"
+        ".map(t => { const b = t.getBBox(); return [b.x + b.width, b.y + b.height]; })"
+    )
+    assert len(boxes) > 10
+    assert max(r for r, _ in boxes) <= width and max(b for _, b in boxes) <= height, (width, height, boxes)
+    assert page.locator("g.legend circle").count() == 2
