@@ -85,3 +85,19 @@ def test_ontology_diagram_by_module(site: Site) -> None:
     doc = iri.ONTOLOGY + "Document"
     assert (iri.ONTOLOGY + "Declaration", doc) not in set(arrows)  # Declaration ⊑ … ⊑ Document: not drawn twice
     assert all("constraint=false" in ln for ln in dot.splitlines() if "style=dashed" in ln)
+
+
+def test_home_lists_every_counted_entry(site: Site) -> None:
+    """The home page's count per section equals the entries it lists: the first 40, then the rest under "more"."""
+    from starlette.testclient import TestClient
+
+    from sco_kg.server import create_app
+
+    with TestClient(create_app(site.store, ServerConfig(quiet=True))) as client:
+        page = client.get("/").text
+    for key in ("states", "organizations", "documents", "events", "concepts"):
+        sec = page.split(f'id="{key}"')[1].split("</div>")[0]
+        count = int(re.findall(r'<span class="count">\((\d+)\)', sec)[0])
+        assert sec.count("<li>") == count, key
+        if count > 40:
+            assert f"<summary>more ({count - 40})</summary>" in sec
