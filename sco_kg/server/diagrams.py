@@ -47,40 +47,81 @@ def timeline_events(site: Site, lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def _text_width(text: str, size: float = 13) -> float:
+    """Return an estimate of the drawn width of ``text`` in pixels (CJK full width, Latin and Cyrillic ~0.6 em)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.62 for ch in text)
+
+
+def _wrap(text: str, room: float, size: float = 13) -> list[str]:
+    """Return ``text`` cut into lines no wider than ``room`` pixels: at spaces, or anywhere in CJK text."""
+    lines: list[str] = []
+    line = ""
+    tokens = re.findall(r"\S+\s*|\s+", text) if " " in text else list(text)
+    for tok in tokens:
+        if line and _text_width(line + tok.rstrip(), size) > room:
+            lines.append(line.rstrip())
+            line = tok.lstrip()
+        else:
+            line += tok
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [text]
+
+
 def timeline_svg(site: Site, link: Linker, lang: str) -> str:
-    """Return the SVG timeline 1996–2002: a year axis down the left, each event a linked dot and label."""
+    """Return the SVG timeline 1996–2002: a year axis down the left, each event a linked dot and label.
+
+    Labels wrap to the picture's width (no clipping: the SVG grows by a line per wrapped line); a legend says what
+    the dot colours mean (day known or year only).
+    """
     events = timeline_events(site, lang)
-    row, top, width = 26, 40, 760
-    height = top + row * max(len(events), 1) + 30
+    ui = UI[lang]
+    width, axis, text_x, line_h, pad = 760, 110, 124, 17, 9
+    room = width - text_x - 12
+    top = 64
+    rows = []
+    y = top
+    for ev in events:
+        day = ev["date"][5:] if ev["date"] else ""
+        lines = _wrap((day + "  " if day else "") + ev["label"], room)
+        h = pad + line_h * len(lines)
+        rows.append((ev, day, lines, y, h))
+        y += h
+    height = max(y, top + 30) + 20
+    date_colour, year_colour = "#c33", "#36c"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{_esc(UI[lang]["timeline"])}" font-family="sans-serif" font-size="13">',
-        f"<title>{_esc(UI[lang]['timeline'])}</title>",
-        f'<text x="10" y="22" font-size="16" font-weight="bold">{_esc(UI[lang]["timeline"])}</text>',
-        f'<line x1="110" y1="{top - 10}" x2="110" y2="{height - 20}" stroke="#556" stroke-width="2"/>',
+        f'aria-label="{_esc(ui["timeline"])}" font-family="sans-serif" font-size="13">',
+        f"<title>{_esc(ui['timeline'])}</title>",
+        f'<text x="10" y="22" font-size="16" font-weight="bold">{_esc(ui["timeline"])}</text>',
+        '<g class="legend" font-size="12">',
+        f'<circle cx="16" cy="42" r="5" fill="{date_colour}"/><text x="26" y="46">{_esc(ui["legend_day"])}</text>',
+        f'<circle cx="{36 + _text_width(ui["legend_day"], 12):.0f}" cy="42" r="5" fill="{year_colour}"/>'
+        f'<text x="{46 + _text_width(ui["legend_day"], 12):.0f}" y="46">{_esc(ui["legend_year"])}</text>',
+        "</g>",
+        f'<line x1="{axis}" y1="{top - 6}" x2="{axis}" y2="{height - 20}" stroke="#556" stroke-width="2"/>',
     ]
     last_year = None
-    band = 0
-    for i, ev in enumerate(events):
-        y = top + i * row + row // 2
+    for ev, day, lines, row_top, _h in rows:
+        first = row_top + pad // 2 + line_h - 4
         if ev["year"] != last_year:
-            band += 1
-            parts.append(f'<text x="10" y="{y + 5}" font-weight="bold" fill="#124">{ev["year"]}</text>')
+            parts.append(f'<text x="10" y="{first}" font-weight="bold" fill="#124">{ev["year"]}</text>')
             parts.append(
-                f'<line x1="60" y1="{y - row // 2}" x2="{width - 10}" y2="{y - row // 2}" '
-                'stroke="#ccd" stroke-width="1"/>'
+                f'<line x1="60" y1="{row_top}" x2="{width - 10}" y2="{row_top}" stroke="#ccd" stroke-width="1"/>'
             )
             last_year = ev["year"]
-        day = ev["date"][5:] if ev["date"] else ""
         href = _esc(link.iri(ev["iri"]))
+        spans = "".join(
+            f'<tspan x="{text_x}" y="{first + i * line_h}">{_esc(text)}</tspan>' for i, text in enumerate(lines)
+        )
         mark = (
-            f'<circle cx="110" cy="{y}" r="6" fill="{"#c33" if day else "#36c"}"/>'
-            f'<text x="124" y="{y + 4}">{_esc(day + "  " if day else "")}{_esc(ev["label"])}</text>'
+            f'<circle cx="{axis}" cy="{first - 4}" r="6" fill="{date_colour if day else year_colour}"/>'
+            f"<text>{spans}</text>"
         )
         parts.append(f'<a xlink:href="{href}" href="{href}" target="_top">{mark}</a>' if href else mark)
     if not events:
-        parts.append(f'<text x="124" y="{top + 14}">{_esc(UI[lang]["no_results"])}</text>')
+        parts.append(f'<text x="{text_x}" y="{top + 14}">{_esc(ui["no_results"])}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -121,32 +162,47 @@ def run_dot(source: str) -> str:
 
 
 def ontology_dot(site: Site, link: Linker, lang: str) -> str:
-    """Return the Graphviz source of the class diagram: sco: classes, subclass arrows, main object properties."""
+    """Return the Graphviz source of the class diagram, laid out by module.
+
+    Each module of the ontology (``rdfs:isDefinedBy``) is a box of its classes with their subclass arrows; the main
+    object properties (domain → range) are dashed arrows that do not move the layout (``constraint=false``), so the
+    modules stay side by side instead of a column of boxes with a knot of edges.
+    """
     classes = ontology_terms(site, [OWL + "Class"])
     known = set(classes)
+    modules: dict[str, list[str]] = {}
+    for c in classes:
+        module = next(iter(site.objects(c, RDFS + "isDefinedBy")), "")
+        modules.setdefault(module, []).append(c)
     lines = [
         "digraph ontology {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, nodesep=0.15, ranksep=0.6];',
+        '  graph [rankdir=RL, fontname="Helvetica", fontsize=11, nodesep=0.12, ranksep=0.5, newrank=true,'
+        ' compound=true, style="rounded", color="#9ab"];',
         '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#4a6fa5", fontname="Helvetica",'
         " fontsize=10];",
         '  edge [fontname="Helvetica", fontsize=8, color="#667"];',
     ]
-    for c in classes:
-        lines.append(
-            f"  {_dot_id(c)} [label={_dot_label(site.label(c, lang))}, {_dot_url(link, c)}"
-            f'target="_top", tooltip={_dot_id(iri.compact(c))}];'
-        )
-    for c in classes:
-        for sup in site.objects(c, RDFS + "subClassOf"):
-            if sup in known and sup != c:
+    for n, (module, members) in enumerate(sorted(modules.items(), key=lambda kv: (kv[0] == "", kv[0]))):
+        name = module.rstrip("/").rsplit("/", 1)[-1] if module else "sco"
+        lines.append(f"  subgraph cluster_{n} {{")
+        lines.append(f'    label={_dot_id(UI[lang]["module"] + ": " + name)}; fontcolor="#456"; bgcolor="#fafcff";')
+        for c in members:
+            lines.append(
+                f"    {_dot_id(c)} [label={_dot_label(site.label(c, lang), 22)}, {_dot_url(link, c)}"
+                f'target="_top", tooltip={_dot_id(iri.compact(c))}];'
+            )
+        lines.append("  }")
+    for sup, subs in sorted(site.subclasses.items()):  # asserted in the ontology: no transitive inferred arrows
+        for c in sorted(subs):
+            if sup in known and c in known and sup != c:
                 lines.append(f"  {_dot_id(c)} -> {_dot_id(sup)} [arrowhead=empty];")
     for p in ontology_terms(site, [OWL + "ObjectProperty"]):
         for d in site.objects(p, RDFS + "domain"):
             for r in site.objects(p, RDFS + "range"):
-                if d in known and r in known:
+                if d in known and r in known and d != r:
                     lines.append(
                         f"  {_dot_id(d)} -> {_dot_id(r)} [label={_dot_label(site.label(p, lang), 20)}, "
-                        'style=dashed, color="#a55", fontcolor="#a55"];'
+                        'style=dashed, color="#a55", fontcolor="#a55", constraint=false];'
                     )
     lines.append("}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sco_kg import export
 from sco_kg.errors import ScoKgError
 from sco_kg.rdf import iri
+from sco_kg.server.cite import citation_box, sentence_claims
 from sco_kg.server.conneg import (
     EXPORT_FORMAT,
     EXTENSION_OF,
@@ -161,7 +162,8 @@ async def resource(request: Request) -> Response:
         from markupsafe import Markup
 
         return render(request, "ontology.html", headers=headers, view=view, diagram=Markup(svg))
-    view = await run_in_threadpool(resource_view, site, link, value, lang)
+    all_names = request.query_params.get("names") == "all"  # one language per page unless asked for more
+    view = await run_in_threadpool(resource_view, site, link, value, lang, all_names)
     try:
         svg = await run_in_threadpool(diagram, site, link, "neighbourhood", lang, value)
     except DiagramError as exc:
@@ -169,7 +171,20 @@ async def resource(request: Request) -> Response:
     from markupsafe import Markup
 
     downloads = [(e.upper() if e != "jsonld" else "JSON-LD", f"{doc_base}.{e}") for e in RDF_EXTENSIONS]
-    return render(request, "resource.html", headers=headers, view=view, diagram=Markup(svg), downloads=downloads)
+    claims, cite = [], None
+    if view["sentence"] is not None:
+        claims = await run_in_threadpool(sentence_claims, site, link, view["sentence"], lang)
+        cite = await run_in_threadpool(citation_box, site, view["sentence"])
+    return render(
+        request,
+        "resource.html",
+        headers=headers,
+        view=view,
+        diagram=Markup(svg),
+        downloads=downloads,
+        claims=claims,
+        cite=cite,
+    )
 
 
 def describe(site: Site, value: str, media: str) -> bytes:

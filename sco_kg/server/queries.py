@@ -6,11 +6,13 @@ on the site's query store; results are written by ``Result.serialize`` as on ``/
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sco_kg.errors import ScoKgError, UsageError
+from sco_kg.rdf import iri
 from sco_kg.server.conneg import HTML, RESULT_ALIASES, RESULT_MEDIA, choose_media, negotiate
 from sco_kg.server.errors import HttpError, error_status, plain_error
 from sco_kg.server.links import Linker
@@ -24,6 +26,19 @@ if TYPE_CHECKING:
 
 
 MAX_NAME = 100  # longer names are no query's (and would make the file name too long for the OS)
+#: The query page may run scripts from this server only (the vendored YASGUI editor and ``static/query.js``);
+#: every other page keeps the app-wide ``script-src 'none'``.
+QUERY_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; "
+    "frame-ancestors 'none'"
+)
+#: What an empty editor starts with: the project's PREFIX lines (folded by the editor), then an example. The page
+#: predeclares the same prefixes for every query it runs, so a query without these lines works as well.
+STARTER = iri.sparql_prefixes() + (
+    "SELECT ?class (COUNT(?s) AS ?n)\nWHERE {\n  ?s a ?class .\n  FILTER(STRSTARTS(STR(?class), STR(sco:)))\n}\n"
+    "GROUP BY ?class\nORDER BY DESC(?n)\nLIMIT 20\n"
+)
+_LINE = re.compile(r"\bline (\d+)")
 
 
 def _catalogue() -> Any:
@@ -41,6 +56,27 @@ def lookup(name: str) -> Any:
     if len(name) > MAX_NAME:
         raise UsageError(f"unknown query {name[:40]!r}…: query names have at most {MAX_NAME} characters")
     return _catalogue().get(name)
+
+
+def body(text: str) -> str:
+    """Return a canned query's SPARQL without its ``#+`` header (the lines the catalogue reads, at the top)."""
+    lines = text.splitlines()
+    while lines and (lines[0].startswith("#+") or not lines[0].strip()):
+        lines.pop(0)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def predeclare(text: str) -> str:
+    """Return ``text`` with the project prefixes declared before it, on ONE line (so error lines shift by one).
+
+    A query's own ``PREFIX`` lines come after and win (SPARQL lets a later declaration replace an earlier one).
+    """
+    return " ".join(f"PREFIX {n}: <{ns}>" for n, ns in iri.PREFIXES.items()) + "\n" + text
+
+
+def unshift(message: str) -> str:
+    """Return an error message about a :func:`predeclare`-d text with its line numbers as the user wrote them."""
+    return _LINE.sub(lambda m: f"line {max(int(m.group(1)) - 1, 1)}", message)
 
 
 def _query_summary(link: Linker, q: Any) -> dict[str, Any]:
@@ -127,10 +163,12 @@ async def queries_run(request: Request) -> Response:
 
 
 async def query_page(request: Request, canned: str | None = None, params: dict[str, str] | None = None) -> Response:
-    """Render the query page: catalogue picker, prefilled textarea, parameters, results table, downloads."""
-    from starlette.concurrency import run_in_threadpool
+    """Render the query page: canned queries one click away, the editor, parameters, the sortable results table.
 
-    site = site_of(request)
+    ``GET /query?query=TEXT`` runs an ad-hoc query (the project prefixes predeclared), ``GET /query?name=NAME&run=1``
+    a canned one (``p_KEY=VALUE`` its parameters): every result has a shareable URL; POST still works for texts
+    too long for a URL. ``sort=COLUMN`` (``-COLUMN`` descending) orders the table.
+    """
     link, lang = linker_of(request)
     pairs: list[tuple[str, str]] = []
     try:
@@ -141,10 +179,9 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
                 pairs += query_pairs(await read_body(request))
     except HttpError as exc:
         return error_page(request, exc.status, str(exc.status), exc.message)
-    catalogue = _catalogue()
     error = ""
     try:
-        entries = [_query_summary(link, q) for q in catalogue.all_queries()]
+        entries = [_query_summary(link, q) for q in _catalogue().all_queries()]
     except ScoKgError as exc:  # a broken .rq file must not take the SPARQL page down
         entries, error = [], str(exc)
     name = canned or next(iter(values(pairs, "name")), "")
@@ -161,45 +198,127 @@ async def query_page(request: Request, canned: str | None = None, params: dict[s
     if entry is not None and "lang" in dict(getattr(entry, "params", {}) or {}) and not params.get("lang"):
         params = {**params, "lang": lang}  # labels in the page's language unless asked otherwise
     norm = " ".join(text.split())
-    use_canned = entry is not None and (not text or norm == " ".join(entry.text.split()))
-    if entry is not None and not text:
-        text = entry.text
+    use_canned = entry is not None and (
+        not text or norm in (" ".join(entry.text.split()), " ".join(body(entry.text).split()))
+    )
+    if entry is not None and (not text or use_canned):
+        text = body(entry.text)
     run = canned is not None or bool(values(pairs, "run")) or (bool(text) and not name)
     results = None
     downloads: list[tuple[str, str]] = []
+    sort = next(iter(values(pairs, "sort")), "")
     if run and text and not error:
         try:
-            if use_canned:
-                result = await execute_canned(site, name, params)
-                base = f"queries/{name}"
-                extra = dict(params)
-            else:
-                await run_in_threadpool(checked_form, text)  # the gate never runs on the event loop
-                result = await execute(site, text)
-                base, extra = "sparql", {"query": text}
-            kind = "graph" if result.form in ("CONSTRUCT", "DESCRIBE") else "select"
-            results = results_view(site, link, result, lang)
-            names = ["json", "xml", "csv", "tsv"] if kind != "graph" else ["turtle", "json-ld", "nt", "xml"]
-            downloads = [
-                (n, base_url(request) + base + "?" + urllib.parse.urlencode({**extra, "format": n})) for n in names
-            ]
+            results, downloads = await _run(request, name if use_canned else "", params, text, lang)
+            results = sort_view(results, sort)
         except ScoKgError as exc:
-            error, status = str(exc), error_status(exc)
+            error, status = unshift(str(exc)) if not use_canned else str(exc), error_status(exc)
     declared = {}
     if entry is not None:
         for key, spec in dict(getattr(entry, "params", {}) or {}).items():
             info_p = _param_info(spec)
             declared[key] = {"value": params.get(key, str(info_p.get("default", "") or "")), **info_p}
+    here = [(k, v) for k, v in pairs if k not in ("sort", "lang")] if request.method != "POST" else []
     return render(
         request,
         "query.html",
         status=status,
+        headers={"Content-Security-Policy": QUERY_PAGE_CSP},
         entries=entries,
-        name=name,
-        text=text,
+        name=name if entry is not None else "",
+        text=text or STARTER,
+        canned=use_canned,
         error=error,
         results=results,
         downloads=downloads,
         params=declared,
         summary=getattr(entry, "summary", "") if entry is not None else "",
+        sort=sort,
+        sort_base=here,
+        prefixes=list(iri.PREFIXES.items()),
     )
+
+
+async def _run(
+    request: Request, name: str, params: dict[str, str], text: str, lang: str
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Run the canned query ``name`` (when given) or the ad-hoc ``text``; return the table view and download links."""
+    from starlette.concurrency import run_in_threadpool
+
+    site = site_of(request)
+    link, _ = linker_of(request)
+    if name:
+        result = await execute_canned(site, name, params)
+        base, extra = f"queries/{name}", dict(params)
+    else:
+        full = predeclare(text)
+        await run_in_threadpool(checked_form, full)  # the gate never runs on the event loop
+        result = await execute(site, full)
+        base, extra = "sparql", {"query": full}
+    kind = "graph" if result.form in ("CONSTRUCT", "DESCRIBE") else "select"
+    view = fold_labels(results_view(site, link, result, lang))
+    names = ["json", "xml", "csv", "tsv"] if kind != "graph" else ["turtle", "json-ld", "nt", "xml"]
+    downloads = [(n, base_url(request) + base + "?" + urllib.parse.urlencode({**extra, "format": n})) for n in names]
+    return view, downloads
+
+
+def fold_labels(view: dict[str, Any]) -> dict[str, Any]:
+    """Fold a label column into the IRI column it names: the IRI cell shows the label, so ``China | China`` goes.
+
+    A literal column folds when, on every row where it is bound, its text equals the displayed label of one IRI
+    column of the same row (and that IRI column is bound there too).
+    """
+    if view.get("kind") != "select" or not view["rows"]:
+        return view
+    columns, rows = view["columns"], view["rows"]
+    folded: dict[int, int] = {}
+    for j, _ in enumerate(columns):
+        cells = [row[j] for row in rows]
+        if not any(c is not None for c in cells) or any(c is not None and c["kind"] != "literal" for c in cells):
+            continue
+        for i, _ in enumerate(columns):
+            if i == j or i in folded:
+                continue
+            same = all(
+                row[j] is None or (row[i] is not None and row[i]["kind"] == "iri" and row[i]["text"] == row[j]["text"])
+                for row in rows
+            )
+            if same:
+                folded[j] = i
+                break
+    if not folded:
+        return view
+    keep = [k for k in range(len(columns)) if k not in folded]
+    return {
+        **view,
+        "columns": [columns[k] for k in keep],
+        "rows": [[row[k] for k in keep] for row in rows],
+        "folded": [(columns[j], columns[i]) for j, i in folded.items()],
+    }
+
+
+def _sort_key(cell: dict[str, Any] | None) -> tuple[int, float, str]:
+    if cell is None:
+        return (2, 0.0, "")
+    text = str(cell.get("text", ""))
+    if cell["kind"] == "literal" and cell.get("datatype", "") in (
+        "xsd:integer",
+        "xsd:decimal",
+        "xsd:double",
+        "xsd:nonNegativeInteger",
+    ):
+        try:
+            return (0, float(text), "")
+        except ValueError:
+            pass
+    return (1, 0.0, text.casefold())
+
+
+def sort_view(view: dict[str, Any], sort: str) -> dict[str, Any]:
+    """Return the table ordered by column ``sort`` (``-name``: descending); unknown columns leave it as it came."""
+    column = sort.lstrip("-")
+    if view.get("kind") != "select" or column not in view["columns"]:
+        return view
+    k = view["columns"].index(column)
+    rows = sorted(view["rows"], key=lambda row: _sort_key(row[k]), reverse=sort.startswith("-"))
+    return {**view, "rows": rows}

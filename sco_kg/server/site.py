@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+GRAPH_TRANSLATION = iri.GRAPH + "translation"  # data/translations.trig: the project's translations
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -142,6 +143,12 @@ class Site:
                 entry = self.labels.setdefault(q.subject.value, {}).setdefault(lang, [])
                 if (pred, q.object.value) not in entry:
                     entry.append((pred, q.object.value))
+        #: (IRI, text) of every name from ``scog:translation``: the project's own translations, marked on the pages
+        self.translated: set[tuple[str, str]] = {
+            (q.subject.value, q.object.value)
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_TRANSLATION))
+            if isinstance(q.object, ox.Literal) and isinstance(q.subject, ox.NamedNode)
+        }
         self.sentences: dict[str, Sentence] = {}
         anchor = ox.NamedNode(NIF + "anchorOf")
         for q in store.quads_for_pattern(None, anchor, None, ox.NamedNode(iri.GRAPH_TEXT)):
@@ -216,6 +223,10 @@ class Site:
                             if p == pred:
                                 return text
         return iri.compact(value)
+
+    def is_translation(self, value: str, text: str) -> bool:
+        """Return whether ``text`` names ``value`` only by the project's own translation (``scog:translation``)."""
+        return (value, text) in self.translated
 
     def has_label(self, value: str, lang: str) -> bool:
         """Return whether the IRI has a name in ``lang`` itself (no fallback)."""

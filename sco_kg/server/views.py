@@ -42,11 +42,14 @@ def term_view(site: Site, link: Linker, term: Any, lang: str) -> dict[str, Any]:
     """Return how a term (pyoxigraph or :class:`Term`) is shown: link and label for an IRI, text for the rest."""
     t = term if isinstance(term, Term) else Term.from_ox(term)
     if t.kind == "uri":
+        text = site.label(t.value, lang)
         return {
             "kind": "iri",
             "href": link.iri(t.value),
-            "text": site.label(t.value, lang),
+            "text": text,
+            "translated": site.is_translation(t.value, text),
             "iri": t.value,
+            "compact": iri.compact(t.value),
             "external": not t.value.startswith(iri.BASE),
         }
     if t.kind == "literal":
@@ -91,8 +94,13 @@ def why_href(st: Statement) -> dict[str, str]:
     return {"s": s.value, "p": p.value, "o": o.value if o.kind == "uri" else o.n3()}
 
 
-def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, Any]:
-    """Return everything the resource page shows about ``value``."""
+def _predicate_entry(site: Site, link: Linker, p: str, lang: str) -> dict[str, Any]:
+    label = site.label(p, lang)
+    return {"iri": p, "label": label, "translated": site.is_translation(p, label), "href": link.iri(p), "values": []}
+
+
+def resource_view(site: Site, link: Linker, value: str, lang: str, all_names: bool = False) -> dict[str, Any]:
+    """Return everything the resource page shows about ``value`` (names in ``lang`` only unless ``all_names``)."""
     out_statements = site.statements(value)
     types: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, dict[str, Any]]] = {"description": {}, "relations": {}, "attributes": {}, "links": {}}
@@ -109,7 +117,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         if p in NAME_PREDICATES:
             continue
         group = groups[_group_of(st)]
-        entry = group.setdefault(p, {"iri": p, "label": site.label(p, lang), "href": link.iri(p), "values": []})
+        entry = group.setdefault(p, _predicate_entry(site, link, p, lang))
         view = term_view(site, link, st.object, lang)
         view["inferred"] = st.inferred
         view["inferred_context"] = st.rests_on_context
@@ -119,7 +127,7 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
     incoming: dict[str, dict[str, Any]] = {}
     for st in site.statements(value, incoming=True):
         p = st.predicate.value
-        entry = incoming.setdefault(p, {"iri": p, "label": site.label(p, lang), "href": link.iri(p), "values": []})
+        entry = incoming.setdefault(p, _predicate_entry(site, link, p, lang))
         view = term_view(site, link, st.subject, lang)
         view["inferred"] = st.inferred
         view["inferred_context"] = st.rests_on_context
@@ -134,9 +142,18 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
 
     names = []
     found = site.names(value)
-    for code in (*LANGS, *sorted(k for k in found if k not in LANGS)):
+    codes = (*LANGS, *sorted(k for k in found if k not in LANGS)) if all_names else (lang,)
+    for code in codes:
         for pred, text in found.get(code, []):
-            names.append({"lang": code or "—", "predicate": iri.compact(pred), "text": text})
+            names.append(
+                {
+                    "lang": code or "—",
+                    "predicate": iri.compact(pred),
+                    "text": text,
+                    "translated": site.is_translation(value, text),
+                }
+            )
+    other_names = sum(len(v) for k, v in found.items() if k != lang)
     graph_content = []
     if value in site.graph_counts:
         for q in sorted(site.graph_quads(value), key=lambda q: (q.subject.value, q.predicate.value))[:500]:
@@ -152,8 +169,11 @@ def resource_view(site: Site, link: Linker, value: str, lang: str) -> dict[str, 
         "iri": value,
         "compact": iri.compact(value),
         "title": site.label(value, lang),
+        "title_translated": site.is_translation(value, site.label(value, lang)),
         "has_own_label": site.has_label(value, lang),
         "names": names,
+        "other_names": other_names if not all_names else 0,
+        "all_names": all_names,
         "types": sorted(types.values(), key=lambda t: (t.get("inferred", False), t["text"].lower())),
         "groups": [(key, ordered(entries)) for key, entries in groups.items() if entries],
         "incoming": ordered(incoming),
