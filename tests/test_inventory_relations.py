@@ -981,8 +981,12 @@ EXTERNAL_FACTS = {
     # the six presidents are unnamed in the text
     "presidents-names": f"VALUES ?x {{ {PRESIDENTS} }} ?x foaf:name|skos:prefLabel ?value",
     # Chinese and Russian names, and any other non-English label
+    # (the project's own zh/ru translations of the ontology's names, scog:translation, are not outside facts: they
+    # are marked as the project's translation, issue 17; the names of the text's entities are)
     "non-english-names": """?x rdfs:label|skos:prefLabel|skos:altLabel ?value
-                            FILTER(lang(?value) != "" && !langMatches(lang(?value), "en"))""",
+                            FILTER(lang(?value) != "" && !langMatches(lang(?value), "en"))
+                            FILTER(!STRSTARTS(STR(?x), "https://w3id.org/sco-kg/ontology/")
+                                   && ?x != <https://w3id.org/sco-kg/graph/translation>)""",
     # identifiers in other knowledge graphs
     "external-identifiers": "?x owl:sameAs ?value",
 }
