@@ -508,7 +508,7 @@ def test_reasonable_equals_owlrl_on_shipped_data(fresh_owlrl):
     for name, ref in fresh_owlrl.graphs.items():
         only_owlrl, only_fast = ref - fast.graphs[name], fast.graphs[name] - ref
         assert (name, only_owlrl, only_fast) == (name, frozenset(), frozenset())
-    fast = tiers.full
+    fast = fast.full
     assert engines.REASONABLE_EQUALS_OWLRL
     assert engines.default_reasoner() == "reasonable"
     chains = [t for t in fast.inferred if str(t[1]) in (SCO + "isSignatoryOf", SCO + "foundingMemberOf")]

@@ -1,0 +1,131 @@
+"""`reasonable` completed with SPARQL rules, on plain IRI strings (no rdflib terms on the way in or out).
+
+The one implementation of the fast closure: :mod:`sco_kg.reasoning.engines` (rdflib terms) and
+:mod:`sco_kg.reasoning.ntriples` (N-Triples strings, the build path) both encode their terms as IRIs
+(:class:`Encoder`: literals and blank nodes become opaque placeholder IRIs) and call :func:`reason_iris`.
+
+The completion rules run as SPARQL updates inside one pyoxigraph store that holds only the triples the rules
+read or write (their predicates), so the store stays small whatever the size of the data; they run once on
+the input before `reasonable` is called, so that `reasonable` usually runs once (a second time only if its
+conclusions feed a rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# A triple of plain IRI strings (no angle brackets).
+IriTriple = tuple[str, str, str]
+
+PLACEHOLDER = "urn:x-sco-kg:term:"
+
+# Named graph that collects what one round of completion rules adds (internal to the reasoning store).
+NEW_GRAPH = "urn:x-sco-kg:new"
+
+_IRI_IN_RULE = re.compile(r"<([^>]*)>")
+
+
+def rule_update(head: str, body: str) -> str:
+    """Return the SPARQL update that adds the new conclusions of rule ``body => head`` to a marker graph."""
+    return f"INSERT {{ GRAPH <{NEW_GRAPH}> {{ {head} }} }} WHERE {{ {body} FILTER NOT EXISTS {{ {head} }} }}"
+
+
+def rule_predicates(rules: dict[str, tuple[str, str]]) -> frozenset[str]:
+    """Return every IRI the rules name (their predicates): the only triples the rule store needs."""
+    return frozenset(m for head, body in rules.values() for m in _IRI_IN_RULE.findall(head + " " + body))
+
+
+class Encoder:
+    """Gives every term that is not an IRI an opaque placeholder IRI, and maps the placeholders back.
+
+    `reasonable` 0.4.4 rewrites literal datatypes on the way in and out (``xsd:nonNegativeInteger`` comes
+    back as ``xsd:integer``, plain strings as ``xsd:string``). OWL 2 RL rules never look inside a literal
+    except the datatype rules, whose conclusions are literal-subject triples that are filtered anyway, so
+    reasoning over opaque placeholders gives the same filtered closure with the terms intact.
+    """
+
+    def __init__(self) -> None:
+        self.forward: dict[object, str] = {}
+        self.back: dict[str, object] = {}
+
+    def placeholder(self, term: object) -> str:
+        """Return the placeholder IRI of ``term`` (a new one the first time it is seen)."""
+        found = self.forward.get(term)
+        if found is None:
+            found = self.forward[term] = f"{PLACEHOLDER}{len(self.forward)}"
+            self.back[found] = term
+        return found
+
+
+class _RuleStore:
+    """A pyoxigraph store of the triples with a rule predicate, and the rules run to a fixpoint inside it."""
+
+    def __init__(self, rules: dict[str, tuple[str, str]]) -> None:
+        import pyoxigraph as ox
+
+        self.ox = ox
+        self.store = ox.Store()
+        self.predicates = rule_predicates(rules)
+        self.updates = [rule_update(head, body) for head, body in rules.values()]
+        self.copy_new = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{NEW_GRAPH}> {{ ?s ?p ?o }} }}"
+        self.marker = ox.NamedNode(NEW_GRAPH)
+
+    def add(self, triples: Iterable[IriTriple]) -> None:
+        """Add the triples whose predicate a rule names (the others can never match a rule)."""
+        ox, keep = self.ox, self.predicates
+        self.store.extend(
+            ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o)) for s, p, o in triples if p in keep
+        )
+
+    def run(self) -> set[IriTriple]:
+        """Run the rules to a fixpoint (chains over chains); return what they added."""
+        if not self.updates:
+            return set()
+        store = self.store
+        while True:
+            size = len(store)
+            for update in self.updates:
+                store.update(update)
+            store.update(self.copy_new)
+            if len(store) == size:
+                break
+        new = {
+            (q.subject.value, q.predicate.value, q.object.value)
+            for q in store.quads_for_pattern(None, None, None, self.marker)
+        }
+        store.remove_graph(self.marker)
+        return new
+
+
+def _plain(triples: Iterable[tuple[object, object, object]]) -> set[IriTriple]:
+    """Return the reasoner's triples (rdflib ``URIRef``, a ``str`` subclass) as plain string tuples."""
+    return {(str(s), str(p), str(o)) for s, p, o in triples}
+
+
+def reason_iris(triples: list[IriTriple], rules: dict[str, tuple[str, str]]) -> set[IriTriple]:
+    """Return the closure of ``triples`` (all IRIs) under `reasonable` and ``rules``, minus ``triples``.
+
+    The rules first run on the input; then `reasonable` and the rules alternate (`reasonable` incrementally)
+    until the rules add nothing new. Any order reaches the same least fixpoint: both are monotone rule sets.
+    """
+    import reasonable
+
+    rule_store = _RuleStore(rules)
+    rule_store.add(triples)
+    given = set(triples)
+    pre = rule_store.run() - given
+    reasoner = reasonable.PyReasoner()
+    reasoner.from_graph(triples + sorted(pre))
+    current = _plain(reasoner.reason())
+    current |= given | pre  # reasonable returns every triple; kept for safety if it ever returns only new ones
+    rule_store.add(current - given - pre)
+    while True:
+        new = rule_store.run() - current
+        if not new:
+            return current - given
+        current |= new
+        reasoner.from_graph(sorted(new))
+        closed = _plain(reasoner.reason()) - current
+        rule_store.add(closed)
+        current |= closed
