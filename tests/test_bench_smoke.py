@@ -204,3 +204,27 @@ def test_reasoners_smoke(tmp_path):
     assert set(report["recompute_seconds"]) == {"owlrl", "reasonable"}
     assert "pyoxigraph open_store" in report["cache_load_seconds"]
     assert proc.stdout.strip()
+
+
+def test_reinfer_smoke_reports_anchor_and_ours(tmp_path):
+    """bench.reinfer at N=1: the anchor (bulk load + reasonable) and ours, with real counts and ratios."""
+    report_path = tmp_path / "reinfer.json"
+    proc = run_module("bench.reinfer", "--sizes", "1", "--work", str(tmp_path / "w"), "--json", str(report_path))
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "reinfer" and [s["n"] for s in report["sizes"]] == [1]
+    size = report["sizes"][0]
+    corpus = tmp_path / "w" / "reinfer-1.nq"
+    assert size["corpus_quads"] == len(corpus.read_bytes().splitlines())
+    anchor, built, mat = size["anchor"], size["store-build"], size["materialise"]
+    # The anchor loaded the shipped files and the corpus and closed them: more triples out than in.
+    assert anchor["quads"] > size["corpus_quads"]
+    assert anchor["closure_triples"] > anchor["input_triples"] > size["corpus_quads"] // 2
+    # Store build and materialise made the same dataset: asserted quads plus the inferred ones.
+    assert built["quads"] == mat["quads"] > anchor["quads"]
+    assert mat["inferred"] > 0 and mat["input_triples"] > size["corpus_quads"] // 2
+    for step in (anchor, built, mat):
+        assert step["peak_rss_mib"] > 10 and step["wall_seconds"] > 0
+    ratios = size["ratios"]
+    assert set(ratios) == {"store_build_time", "store_build_rss", "materialise_time", "materialise_rss"}
+    assert ratios["store_build_rss"] == round(built["peak_rss_mib"] / anchor["peak_rss_mib"], 2)
+    assert "anchor: bulk load + reasonable" in proc.stdout and "| 1 (" in proc.stdout
