@@ -90,8 +90,9 @@ class _RuleStore:
             store.update(self.copy_new)
             if len(store) == size:
                 break
+        # Every term here is an IRI (see Encoder), so str() is "<iri>".
         new = {
-            (q.subject.value, q.predicate.value, q.object.value)
+            (str(q.subject)[1:-1], q.predicate.value, str(q.object)[1:-1])
             for q in store.quads_for_pattern(None, None, None, self.marker)
         }
         store.remove_graph(self.marker)

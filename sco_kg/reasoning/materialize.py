@@ -306,7 +306,7 @@ def _closure_rdflib(
     if check and reasoner != "owlrl":
         ref = compute_tiers(ds, reasoner="owlrl")
         clashes, ref_seconds = _clash_list(ref.full), ref.seconds
-        agreement = _agreement(reasoner, tiers.graphs, ref, ref.graphs)  # type: ignore[arg-type]
+        agreement = _agreement(reasoner, tiers.graphs, ref, ref.graphs)
     quads: list[tuple[Any, Any, Any, Any]] = []
     for s, p, o, g in ds.quads((None, None, None, None)):
         gid = getattr(g, "identifier", g)

@@ -108,7 +108,7 @@ def read_quads(
     nt, of = terms.nt, terms.of
     seen: set[NQuad] = set()
     user_fmt = ox_format(with_format) if with_format else None
-    sources = [(p, g, None) for p, g in asserted_files()]
+    sources: list[tuple[Path, str | None, str | None]] = [(p, g, None) for p, g in asserted_files()]
     sources += [(Path(u), user_graph_iri(Path(u)), user_fmt) for u in with_files]
     n_shipped = len(sources) - len(with_files)
     for i, (path, graph, fmt) in enumerate(sources):
