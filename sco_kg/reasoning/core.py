@@ -13,6 +13,7 @@ conclusions feed a rule).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 
 # A triple of plain IRI strings (no angle brackets).
@@ -53,7 +54,7 @@ class Encoder:
         """Return the placeholder IRI of ``term`` (a new one the first time it is seen)."""
         found = self.forward.get(term)
         if found is None:
-            found = self.forward[term] = f"{PLACEHOLDER}{len(self.forward)}"
+            found = self.forward[term] = sys.intern(f"{PLACEHOLDER}{len(self.forward)}")
             self.back[found] = term
         return found
 
@@ -143,8 +144,12 @@ def shortcut_rules(triples: Iterable[IriTriple], rules: dict[str, tuple[str, str
 
 
 def _plain(triples: Iterable[tuple[object, object, object]]) -> set[IriTriple]:
-    """Return the reasoner's triples (rdflib ``URIRef``, a ``str`` subclass) as plain string tuples."""
-    return {(str(s), str(p), str(o)) for s, p, o in triples}
+    """Return the reasoner's triples (rdflib ``URIRef``, a ``str`` subclass) as plain string tuples.
+
+    Interned: one string object per distinct IRI, shared with the input's (which the callers intern too).
+    """
+    intern = sys.intern
+    return {(intern(str(s)), intern(str(p)), intern(str(o))) for s, p, o in triples}
 
 
 def reason_iris(triples: list[IriTriple], rules: dict[str, tuple[str, str]]) -> set[IriTriple]:

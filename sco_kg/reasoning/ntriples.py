@@ -11,6 +11,7 @@ the input guards (:mod:`sco_kg.reasoning.guards`) see rdflib terms, for the few 
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -180,17 +181,26 @@ def closure(triples: set[NTriple], terms: Terms, max_sameas: int = MAX_SAMEAS_CO
     start = time.perf_counter()
     rules = engines.completion_rules(schema)
     enc = Encoder()
+    # One string per distinct term each way (not one per occurrence): the closure holds millions of references.
+    coded: dict[str, str] = {}
+    plain: dict[str, str] = {}
 
     def code(t: str) -> str:
-        return t[1:-1] if t[0] == "<" else enc.placeholder(t)
+        found = coded.get(t)
+        if found is None:
+            found = coded[t] = sys.intern(t[1:-1]) if t[0] == "<" else enc.placeholder(t)
+            plain[found] = t
+        return found
 
-    added = reason_iris([(code(s), p[1:-1], code(o)) for s, p, o in given], rules)
-    back = enc.back
-    decoded = [
-        (str(back[s]) if s in back else f"<{s}>", f"<{p}>", str(back[o]) if o in back else f"<{o}>")
-        for s, p, o in added
-    ]
-    inferred, counts = filter_inferred(decoded, triples)
+    added = reason_iris([(code(s), code(p), code(o)) for s, p, o in given], rules)
+
+    def decode(v: str) -> str:
+        found = plain.get(v)
+        if found is None:  # a term only the reasoner made (an IRI: placeholders are all in `plain`)
+            found = plain[v] = f"<{v}>"
+        return found
+
+    inferred, counts = filter_inferred(((decode(s), decode(p), decode(o)) for s, p, o in added), triples)
     return Run(
         version=version,
         inferred=inferred,
