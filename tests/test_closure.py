@@ -193,7 +193,7 @@ def test_failed_build_leaves_no_partial_file(tiny, monkeypatch):
         raise ReasoningError("reasoner crashed")
 
     monkeypatch.setattr(tiers, "compute_closure", boom)  # the owlrl (rdflib) path
-    monkeypatch.setattr(ntriples, "closure", boom)  # the reasonable (N-Triples strings) path
+    monkeypatch.setattr(ntriples, "compute_tiers", boom)  # the reasonable (N-Triples strings) path
     with pytest.raises(ReasoningError, match="reasoner crashed"):
         closure.materialized_path([user])
     assert not paths.cache_dir().exists() or list(paths.cache_dir().iterdir()) == []

@@ -62,15 +62,27 @@ class Encoder:
 class _RuleStore:
     """A pyoxigraph store of the triples with a rule predicate, and the rules run to a fixpoint inside it."""
 
-    def __init__(self, rules: dict[str, tuple[str, str]]) -> None:
+    def __init__(self) -> None:
         import pyoxigraph as ox
 
         self.ox = ox
         self.store = ox.Store()
-        self.predicates = rule_predicates(rules)
-        self.updates = [rule_update(head, body) for head, body in rules.values()]
+        self.predicates: frozenset[str] = frozenset()
+        self.updates: list[str] = []
         self.copy_new = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{NEW_GRAPH}> {{ ?s ?p ?o }} }}"
         self.marker = ox.NamedNode(NEW_GRAPH)
+
+    def set_rules(self, rules: dict[str, tuple[str, str]], known: Iterable[IriTriple]) -> None:
+        """Use ``rules`` from now on; the ``known`` triples with a predicate no earlier rule named are added."""
+        predicates = rule_predicates(rules)
+        fresh = predicates - self.predicates
+        self.predicates = predicates
+        self.updates = [rule_update(head, body) for head, body in rules.values()]
+        if fresh:
+            ox = self.ox
+            self.store.extend(
+                ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o)) for s, p, o in known if p in fresh
+            )
 
     def add(self, triples: Iterable[IriTriple]) -> None:
         """Add the triples whose predicate a rule names (the others can never match a rule)."""
@@ -152,29 +164,53 @@ def _plain(triples: Iterable[tuple[object, object, object]]) -> set[IriTriple]:
     return {(intern(str(s)), intern(str(p)), intern(str(o))) for s, p, o in triples}
 
 
-def reason_iris(triples: list[IriTriple], rules: dict[str, tuple[str, str]]) -> set[IriTriple]:
-    """Return the closure of ``triples`` (all IRIs) under `reasonable` and ``rules``, minus ``triples``.
+class Closer:
+    """The closure under `reasonable` and the completion rules, grown input by input (the tiers).
 
-    The rules first run on the input; then `reasonable` and the rules alternate (`reasonable` incrementally)
-    until the rules add nothing new. Any order reaches the same least fixpoint: both are monotone rule sets.
+    Each :meth:`add` hands `reasonable` only the new input (it reasons incrementally) and returns what the
+    closure gained. The rules first run on the input; then `reasonable` and the rules alternate until the
+    rules add nothing new. Any order reaches the same least fixpoint: both are monotone rule sets.
     """
-    import reasonable
 
-    rule_store = _RuleStore({**rules, **shortcut_rules(triples, rules)})
-    rule_store.add(triples)
-    given = set(triples)
-    pre = rule_store.run() - given
-    reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(triples + sorted(pre))
-    current = _plain(reasoner.reason())
-    current |= given | pre  # reasonable returns every triple; kept for safety if it ever returns only new ones
-    rule_store.add(current - given - pre)
-    while True:
-        new = rule_store.run() - current
-        if not new:
-            return current - given
-        current |= new
-        reasoner.from_graph(sorted(new))
-        closed = _plain(reasoner.reason()) - current
-        rule_store.add(closed)
-        current |= closed
+    def __init__(self) -> None:
+        import reasonable
+
+        self.reasoner = reasonable.PyReasoner()
+        self.rule_store = _RuleStore()
+        self.given: set[IriTriple] = set()
+        self.current: set[IriTriple] = set()  # the closure, input included
+
+    def add(self, triples: Iterable[IriTriple], rules: dict[str, tuple[str, str]]) -> set[IriTriple]:
+        """Add ``triples`` (all IRIs) and the rules that now hold; return the triples the closure gained."""
+        new_given = set(triples) - self.given
+        self.given |= new_given
+        current, store = self.current, self.rule_store
+        store.set_rules({**rules, **shortcut_rules(self.given, rules)}, known=current)
+        store.add(new_given)
+        pre = store.run() - current - new_given
+        gained = new_given - current
+        self.reasoner.from_graph([*new_given, *pre])
+        closed = _plain(self.reasoner.reason())
+        closed |= new_given | pre  # reasonable returns every triple; kept should it return only new ones
+        delta = closed - current
+        store.add(delta - new_given - pre)
+        current |= delta
+        gained |= delta
+        while True:
+            new = store.run() - current
+            if not new:
+                break
+            current |= new
+            gained |= new
+            self.reasoner.from_graph(list(new))
+            closed = _plain(self.reasoner.reason()) - current
+            store.add(closed)
+            current |= closed
+            gained |= closed
+        return gained
+
+
+def reason_iris(triples: list[IriTriple], rules: dict[str, tuple[str, str]]) -> set[IriTriple]:
+    """Return the closure of ``triples`` (all IRIs) under `reasonable` and ``rules``, minus ``triples``."""
+    closer = Closer()
+    return closer.add(triples, rules) - closer.given

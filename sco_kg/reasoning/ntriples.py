@@ -20,7 +20,7 @@ from typing import Any
 
 from sco_kg.rdf import iri
 from sco_kg.rdf.term import Term
-from sco_kg.reasoning.core import Encoder, reason_iris
+from sco_kg.reasoning.core import Closer, Encoder
 from sco_kg.reasoning.guards import _SCHEMA_PREDICATES, MAX_SAMEAS_COMPONENT, check_input, schema_graph
 from sco_kg.reasoning.tiers import tier_of
 from sco_kg.reasoning.vocab import BUILTIN_NAMESPACES, OWL, RDF, RDFS, REFLEXIVE_TRIVIAL, TOP_CLASSES
@@ -166,71 +166,91 @@ def filter_inferred(triples: Iterable[NTriple], asserted: set[NTriple]) -> tuple
     return frozenset(kept), dict(sorted(counts.items()))
 
 
-def closure(triples: set[NTriple], terms: Terms, max_sameas: int = MAX_SAMEAS_COMPONENT) -> Run:
-    """Return the filtered `reasonable` closure of ``triples`` (:func:`sco_kg.reasoning.engines.compute_closure`)."""
+class _Coder:
+    """N-Triples strings to the IRI strings `reasonable` takes and back, one string per distinct term."""
+
+    def __init__(self) -> None:
+        self.enc = Encoder()
+        self.coded: dict[str, str] = {}
+        self.plain: dict[str, str] = {}
+
+    def code(self, t: str) -> str:
+        found = self.coded.get(t)
+        if found is None:
+            found = self.coded[t] = sys.intern(t[1:-1]) if t[0] == "<" else self.enc.placeholder(t)
+            self.plain[found] = t
+        return found
+
+    def decode(self, v: str) -> str:
+        found = self.plain.get(v)
+        if found is None:  # a term only the reasoner made (an IRI: every placeholder is in `plain`)
+            found = self.plain[v] = f"<{v}>"
+        return found
+
+
+def compute_tiers(quads: Sequence[NQuad], terms: Terms, max_sameas: int = MAX_SAMEAS_COMPONENT) -> Tiers:
+    """Return the tiered closure (:func:`sco_kg.reasoning.tiers.compute_tiers` with `reasonable`) of ``quads``.
+
+    One reasoner grows tier by tier (it reasons incrementally). With C_k the closure and A_k the asserted
+    triples up to tier k, the rdflib path's tier k is {t ∈ C_k − A_k, not trivial} minus the earlier tiers,
+    which is {t ∈ C_k − C_(k−1) − A_k, not trivial} (the closure is monotone; A_(k−1) ⊆ A_k): so only what
+    each tier gained is filtered. The filtered counts are those of the last run (over C_K − A_K).
+    """
     from sco_kg.reasoning import engines
 
     version = engines.reasoner_version("reasonable")
-    given = [t for t in triples if not is_external_link(*t)]
-    schema = schema_graph(
-        (terms.term[s].to_rdflib(), terms.term[p].to_rdflib(), terms.term[o].to_rdflib())
-        for s, p, o in given
-        if p in _SCHEMA
-    )
-    check_input(schema, max_sameas=max_sameas)
-    start = time.perf_counter()
-    rules = engines.completion_rules(schema)
-    enc = Encoder()
-    # One string per distinct term each way (not one per occurrence): the closure holds millions of references.
-    coded: dict[str, str] = {}
-    plain: dict[str, str] = {}
-
-    def code(t: str) -> str:
-        found = coded.get(t)
-        if found is None:
-            found = coded[t] = sys.intern(t[1:-1]) if t[0] == "<" else enc.placeholder(t)
-            plain[found] = t
-        return found
-
-    added = reason_iris([(code(s), code(p), code(o)) for s, p, o in given], rules)
-
-    def decode(v: str) -> str:
-        found = plain.get(v)
-        if found is None:  # a term only the reasoner made (an IRI: placeholders are all in `plain`)
-            found = plain[v] = f"<{v}>"
-        return found
-
-    inferred, counts = filter_inferred(((decode(s), decode(p), decode(o)) for s, p, o in added), triples)
-    return Run(
-        version=version,
-        inferred=inferred,
-        seconds=time.perf_counter() - start,
-        input_triples=len(given),
-        raw_added=len(added),
-        excluded_links=len(triples) - len(given),
-        filtered=counts,
-    )
-
-
-def compute_tiers(quads: Sequence[NQuad], terms: Terms) -> Tiers:
-    """Return the tiered closure (:func:`sco_kg.reasoning.tiers.compute_tiers` with `reasonable`) of ``quads``."""
     order = (iri.GRAPH_INFERRED, iri.GRAPH_INFERRED_CONTEXT, iri.GRAPH_INFERRED_USER)
     parts: dict[str, list[NTriple]] = {name: [] for name in order}
     for s, p, o, g in quads:
         parts[tier_of("" if g is None else g[1:-1])].append((s, p, o))
+    names = [n for n in order if n == iri.GRAPH_INFERRED or parts[n]]
+    asserted: set[NTriple] = set()
+    given: list[NTriple] = []
+    schema: list[NTriple] = []
+    coder = _Coder()
+    code, decode = coder.code, coder.decode
+    closer = Closer()
+    gained: list[list[NTriple]] = []
+    seconds = 0.0
+    for name in names:
+        part = set(parts[name]) - asserted
+        asserted |= part
+        new = [t for t in part if not is_external_link(*t)]
+        given.extend(new)
+        schema.extend(t for t in new if t[1] in _SCHEMA)
+        rdf_schema = schema_graph(
+            (terms.term[s].to_rdflib(), terms.term[p].to_rdflib(), terms.term[o].to_rdflib()) for s, p, o in schema
+        )
+        check_input(rdf_schema, max_sameas=max_sameas)
+        start = time.perf_counter()
+        added = closer.add([(code(s), code(p), code(o)) for s, p, o in new], engines.completion_rules(rdf_schema))
+        gained.append([(decode(s), decode(p), decode(o)) for s, p, o in added])
+        seconds += time.perf_counter() - start
     graphs: dict[str, frozenset[NTriple]] = {}
-    runs: list[Run] = []
-    seen: set[NTriple] = set()
+    counts: dict[str, int] = {}
     cumulative: set[NTriple] = set()
-    for name in order:
-        if name != iri.GRAPH_INFERRED and not parts[name]:
-            continue
+    for i, name in enumerate(names):
         cumulative.update(parts[name])
-        run = closure(cumulative, terms)
-        runs.append(run)
-        graphs[name] = frozenset(run.inferred - seen)
-        seen |= run.inferred
-    return Tiers(graphs=graphs, runs=tuple(runs))
+        kept: set[NTriple] = set()
+        for t in gained[i]:
+            if t in cumulative:
+                continue
+            why = trivial_reason(*t)
+            if why is None:
+                kept.add(t)
+            elif t not in asserted:  # the last run's counts: filtered against everything asserted
+                counts[why] = counts.get(why, 0) + 1
+        graphs[name] = frozenset(kept)
+    full = Run(
+        version=version,
+        inferred=frozenset().union(*graphs.values()) - asserted,
+        seconds=seconds,
+        input_triples=len(given),
+        raw_added=len(closer.current) - len(closer.given),
+        excluded_links=len(asserted) - len(given),
+        filtered=dict(sorted(counts.items())),
+    )
+    return Tiers(graphs=graphs, runs=(full,))
 
 
 def sorted_nquads(quads: Iterable[NQuad], terms: Terms) -> bytes:
