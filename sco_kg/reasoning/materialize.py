@@ -272,8 +272,9 @@ def _closure_strings(with_files: Sequence[Path], with_format: str | None, contex
     closure runs on strings, the N-Quads are joined from strings. owlrl (the check) still reads rdflib."""
     from sco_kg.reasoning import ntriples
 
-    quads, terms = ntriples.read_quads(with_files, with_format=with_format, context=context)
-    tiers = ntriples.compute_tiers(quads, terms)
+    with ntriples.gc_paused():
+        quads, terms = ntriples.read_quads(with_files, with_format=with_format, context=context)
+        tiers = ntriples.compute_tiers(quads, terms)
     clashes: list[dict[str, Any]] = []
     agreement = ref_seconds = None
     if check:
@@ -284,9 +285,11 @@ def _closure_strings(with_files: Sequence[Path], with_format: str | None, contex
         clashes, ref_seconds = _clash_list(ref.full), ref.seconds
         ref_graphs = {name: ntriples.from_rdflib(triples) for name, triples in ref.graphs.items()}
         agreement = _agreement("reasonable", dict(tiers.graphs), ref, ref_graphs)
-    quads.extend((s, p, o, f"<{name}>") for name, triples in tiers.graphs.items() for s, p, o in triples)
-    data = ntriples.sorted_nquads(quads, terms)
-    return data, ntriples.graph_counts(quads), tiers.full, tiers, clashes, agreement, ref_seconds
+    with ntriples.gc_paused():
+        quads.extend((s, p, o, f"<{name}>") for name, triples in tiers.graphs.items() for s, p, o in triples)
+        data = ntriples.sorted_nquads(quads, terms)
+        counts = ntriples.graph_counts(quads)
+    return data, counts, tiers.full, tiers, clashes, agreement, ref_seconds
 
 
 def _closure_rdflib(

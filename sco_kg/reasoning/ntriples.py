@@ -11,9 +11,11 @@ the input guards (:mod:`sco_kg.reasoning.guards`) see rdflib terms, for the few 
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,23 @@ class Terms:
             found = self.nt[ox_term] = t.n3()
             self.term[found] = t
         return found
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (and restore it after).
+
+    The build allocates millions of tuples and strings that form no reference cycles; every automatic full
+    collection walks all of them again, which made the collector half the build's time at N=1000 (23.6 s with
+    it, 12.4 s without, same bytes).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def read_quads(
