@@ -98,8 +98,39 @@ def step_anchor(corpus: Path, store_dir: Path) -> dict[str, Any]:
     }
 
 
-def measure_size(n: int, work: Path) -> dict[str, Any]:
-    """Return the anchor, store build and materialise figures for a corpus of ``n`` documents."""
+def _run_step(name: str, corpus: Path, db: Path, cache: Path) -> dict[str, Any]:
+    """Run step ``name`` once in its own process; return its report (wall time, peak RSS, what it measured)."""
+    if name == "anchor":
+        rep, _ = run_rss([sys.executable, "-m", "bench.reinfer", "--step", "anchor", "--input", str(corpus)])
+        return rep
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {"SCO_KG_CACHE": str(cache)}  # a fresh cache: the closure is computed, never reused
+    if name == "store-build":
+        argv = [*sco_kg_command(), "store", "build", str(db), "--with", str(corpus), "-q", "--force"]
+        rep, text = run_rss(argv, env)
+        found = re.search(r": ([\d,]+) quads in ", text)
+        rep["quads"] = int(found.group(1).replace(",", "")) if found else None
+        shutil.rmtree(db, ignore_errors=True)
+    else:
+        argv = [sys.executable, "-m", "bench.scale", "--step", "materialise", "--input", str(corpus)]
+        rep, _ = run_rss(argv, env)
+    shutil.rmtree(cache, ignore_errors=True)
+    return rep
+
+
+def _median_run(reps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the run with the median wall time, with every run's wall time and the minimum added."""
+    ordered = sorted(reps, key=lambda r: r["wall_seconds"])
+    out = dict(ordered[(len(ordered) - 1) // 2])
+    out["runs_wall_seconds"] = [r["wall_seconds"] for r in reps]
+    out["min_wall_seconds"] = ordered[0]["wall_seconds"]
+    if "seconds" in out:
+        out["min_seconds"] = min(r["seconds"] for r in reps)
+    return out
+
+
+def measure_size(n: int, work: Path, repeat: int = 1) -> dict[str, Any]:
+    """Return the anchor, store build and materialise figures (median of ``repeat``) for ``n`` documents."""
     corpus = work / f"reinfer-{n}.nq"
     db = work / f"reinfer-store-{n}"
     if not corpus.exists():
@@ -114,33 +145,22 @@ def measure_size(n: int, work: Path) -> dict[str, Any]:
         "corpus_quads": sum(1 for _ in corpus.open("rb")),
         "corpus_bytes": corpus.stat().st_size,
     }
-    anchor, _ = run_rss([sys.executable, "-m", "bench.reinfer", "--step", "anchor", "--input", str(corpus)])
-    out["anchor"] = anchor
-    for name in ("store-build", "materialise"):
-        cache = work / f"reinfer-cache-{n}-{name}"
-        shutil.rmtree(cache, ignore_errors=True)
-        env = {"SCO_KG_CACHE": str(cache)}
-        if name == "store-build":
-            argv = [*sco_kg_command(), "store", "build", str(db), "--with", str(corpus), "-q", "--force"]
-            rep, text = run_rss(argv, env)
-            found = re.search(r": ([\d,]+) quads in ", text)
-            rep["quads"] = int(found.group(1).replace(",", "")) if found else None
-            shutil.rmtree(db, ignore_errors=True)
-        else:
-            argv = [sys.executable, "-m", "bench.scale", "--step", "materialise", "--input", str(corpus)]
-            rep, _ = run_rss(argv, env)
-        shutil.rmtree(cache, ignore_errors=True)
-        out[name] = rep
+    runs: dict[str, list[dict[str, Any]]] = {"anchor": [], "store-build": [], "materialise": []}
+    for _ in range(max(repeat, 1)):  # interleaved, so that a burst of load on the host hits every step alike
+        for name in runs:
+            runs[name].append(_run_step(name, corpus, db, work / f"reinfer-cache-{n}-{name}"))
+    for name, reps in runs.items():
+        out[name] = _median_run(reps)
+        rep = out[name]
         print(f"  N={n:<5} {name:<12} {rep['wall_seconds']:8.2f} s  peak {rep['peak_rss_mib']} MiB", file=sys.stderr)
-    print(
-        f"  N={n:<5} anchor       {anchor['wall_seconds']:8.2f} s  peak {anchor['peak_rss_mib']} MiB", file=sys.stderr
-    )
     a, sb, mat = out["anchor"], out["store-build"], out["materialise"]
     out["ratios"] = {
         "store_build_time": round(sb["wall_seconds"] / a["wall_seconds"], 2),
         "store_build_rss": round(sb["peak_rss_mib"] / a["peak_rss_mib"], 2),
         "materialise_time": round(mat["seconds"] / a["seconds"], 2),
         "materialise_rss": round(mat["peak_rss_mib"] / a["peak_rss_mib"], 2),
+        "store_build_time_min": round(sb["min_wall_seconds"] / a["min_wall_seconds"], 2),
+        "materialise_time_min": round(mat["min_seconds"] / a["min_seconds"], 2),
     }
     return out
 
@@ -167,9 +187,9 @@ def render(report: dict[str, Any]) -> str:
                 f"{s['n']} ({s['corpus_quads']:,} q)",
                 f"{a['wall_seconds']:.2f} s ({a['seconds']:.2f} in process) / {a['peak_rss_mib']:.0f} MiB",
                 f"{sb['wall_seconds']:.2f} s / {sb['peak_rss_mib']:.0f} MiB",
-                f"{r['store_build_time']}× / {r['store_build_rss']}×",
+                f"{r['store_build_time']}× (min {r['store_build_time_min']}×) / {r['store_build_rss']}×",
                 f"{mat['seconds']:.2f} s / {mat['peak_rss_mib']:.0f} MiB",
-                f"{r['materialise_time']}× / {r['materialise_rss']}×",
+                f"{r['materialise_time']}× (min {r['materialise_time_min']}×) / {r['materialise_rss']}×",
             ]
         )
     head = ["N", "anchor: bulk load + reasonable", "store build --with", "ratio (time / RSS)", "materialise", "ratio"]
@@ -182,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.reinfer", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated N values")
     ap.add_argument("--with-4000", action="store_true", help="also N=4000 (1.3 M quads)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each step per N, interleaved (median reported)")
     ap.add_argument("--work", type=Path, default=OUT / "reinfer", help="directory for corpora, stores, caches")
     ap.add_argument("--json", type=Path, default=OUT / "reinfer.json", help="report file (JSON)")
     ap.add_argument("--step", choices=("anchor",), help=argparse.SUPPRESS)
@@ -195,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     report: dict[str, Any] = {}
     for n in sizes:
-        results.append(measure_size(n, args.work))
+        results.append(measure_size(n, args.work, args.repeat if n < 4000 else 1))
         report = {"benchmark": "reinfer", "environment": environment(), "sizes": results}
         report["exponents"] = exponents(results)
         write_report(args.json, report)  # after every size: a long run leaves partial figures

@@ -225,6 +225,14 @@ def test_reinfer_smoke_reports_anchor_and_ours(tmp_path):
     for step in (anchor, built, mat):
         assert step["peak_rss_mib"] > 10 and step["wall_seconds"] > 0
     ratios = size["ratios"]
-    assert set(ratios) == {"store_build_time", "store_build_rss", "materialise_time", "materialise_rss"}
+    assert set(ratios) == {
+        "store_build_time",
+        "store_build_rss",
+        "materialise_time",
+        "materialise_rss",
+        "store_build_time_min",
+        "materialise_time_min",
+    }
+    assert len(built["runs_wall_seconds"]) == 1 and built["min_wall_seconds"] == built["wall_seconds"]
     assert ratios["store_build_rss"] == round(built["peak_rss_mib"] / anchor["peak_rss_mib"], 2)
     assert "anchor: bulk load + reasonable" in proc.stdout and "| 1 (" in proc.stdout
