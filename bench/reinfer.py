@@ -4,7 +4,8 @@ For each N (documents of :mod:`bench.corpus` without its ontology copy, added to
 user's file), each step runs in its own subprocess, so its peak RSS (``os.wait4``) is its own:
 
 * ``anchor``: what the engines cost alone: pyoxigraph bulk-loads the shipped files and the corpus into an
-  on-disk store, then `reasonable` computes the closure of the union (one ``reason()``);
+  on-disk store, then `reasonable` computes the closure of the union (one ``reason()``; literals and blank
+  nodes as placeholder IRIs, as `reasonable` takes IRIs only; Python's cyclic GC paused, as in the build);
 * ``store-build``: ``sco-kg store build DIR --with corpus.nq`` (fresh cache): parse, re-infer with
   `reasonable` + completion rules, filter, write the N-Quads, bulk-load them into an on-disk store;
 * ``materialise``: :func:`sco_kg.reasoning.materialize.build` alone (as ``bench.scale``'s step).
@@ -22,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -68,6 +70,7 @@ def step_anchor(corpus: Path, store_dir: Path) -> dict[str, Any]:
     from sco_kg.io.ox_parse import load_file
     from sco_kg.reasoning.core import Encoder
 
+    gc.disable()  # as the build does (sco_kg.reasoning.ntriples.gc_paused): the collector is no engine's cost
     start = time.perf_counter()
     shutil.rmtree(store_dir, ignore_errors=True)
     store = ox.Store(str(store_dir))
