@@ -1,8 +1,9 @@
 """`reasonable` completed with SPARQL rules, on plain IRI strings (no rdflib terms on the way in or out).
 
-The one implementation of the fast closure: :mod:`sco_kg.reasoning.engines` (rdflib terms) and
-:mod:`sco_kg.reasoning.ntriples` (N-Triples strings, the build path) both encode their terms as IRIs
-(:class:`Encoder`: literals and blank nodes become opaque placeholder IRIs) and call :func:`reason_iris`.
+The one implementation of the fast closure: :mod:`sco_kg.reasoning.engines` (rdflib terms, through
+:func:`reason_iris`) and :mod:`sco_kg.reasoning.ntriples` (N-Triples strings, the build path, tier by tier
+through :class:`Closer`) both encode their terms as IRIs (:class:`Encoder`: literals and blank nodes become
+opaque placeholder IRIs).
 
 The completion rules run as SPARQL updates inside one pyoxigraph store that holds only the triples the rules
 read or write (their predicates), so the store stays small whatever the size of the data; they run once on

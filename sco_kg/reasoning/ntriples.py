@@ -170,21 +170,6 @@ def trivial_reason(s: str, p: str, o: str) -> str | None:
     return None
 
 
-def filter_inferred(triples: Iterable[NTriple], asserted: set[NTriple]) -> tuple[frozenset[NTriple], dict[str, int]]:
-    """:func:`sco_kg.reasoning.filter.filter_inferred` on N-Triples strings (``xsd:string`` is already plain)."""
-    kept: set[NTriple] = set()
-    counts: dict[str, int] = {}
-    for t in triples:
-        if t in asserted:
-            continue
-        why = trivial_reason(*t)
-        if why:
-            counts[why] = counts.get(why, 0) + 1
-            continue
-        kept.add(t)
-    return frozenset(kept), dict(sorted(counts.items()))
-
-
 class _Coder:
     """N-Triples strings to the IRI strings `reasonable` takes and back, one string per distinct term."""
 
