@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench.reasoners", [], ["--smoke"]),
     ("bench.endpoint", [], ["--smoke"]),
     ("bench.scale", [], ["--max-n", "1", "--repeat", "1"]),
+    ("bench.reinfer", [], ["--sizes", "1"]),
 ]
 
 

@@ -214,6 +214,7 @@ def test_reasoners_smoke(tmp_path):
     assert proc.stdout.strip()
 
 
+@pytest.mark.slow
 def test_stores_smoke():
     """Benchmark bench/stores.py at N=10: pushes to Oxigraph (and Virtuoso when installed; required in CI) and times
     every offline canned query remotely and locally; on Oxigraph every query has the local row count."""
@@ -236,3 +237,36 @@ def test_stores_smoke():
         assert sorted(rows) == sorted(offline)
         if store == "oxigraph":
             assert all(local == there for local, there in rows.values()), rows
+
+
+@pytest.mark.slow
+def test_reinfer_smoke_reports_anchor_and_ours(tmp_path):
+    """bench.reinfer at N=1: the anchor (bulk load + reasonable) and ours, with real counts and ratios."""
+    report_path = tmp_path / "reinfer.json"
+    proc = run_module("bench.reinfer", "--sizes", "1", "--work", str(tmp_path / "w"), "--json", str(report_path))
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "reinfer" and [s["n"] for s in report["sizes"]] == [1]
+    size = report["sizes"][0]
+    corpus = tmp_path / "w" / "reinfer-1.nq"
+    assert size["corpus_quads"] == len(corpus.read_bytes().splitlines())
+    anchor, built, mat = size["anchor"], size["store-build"], size["materialise"]
+    # The anchor loaded the shipped files and the corpus and closed them: more triples out than in.
+    assert anchor["quads"] > size["corpus_quads"]
+    assert anchor["closure_triples"] > anchor["input_triples"] > size["corpus_quads"] // 2
+    # Store build and materialise made the same dataset: asserted quads plus the inferred ones.
+    assert built["quads"] == mat["quads"] > anchor["quads"]
+    assert mat["inferred"] > 0 and mat["input_triples"] > size["corpus_quads"] // 2
+    for step in (anchor, built, mat):
+        assert step["peak_rss_mib"] > 10 and step["wall_seconds"] > 0
+    ratios = size["ratios"]
+    assert set(ratios) == {
+        "store_build_time",
+        "store_build_rss",
+        "materialise_time",
+        "materialise_rss",
+        "store_build_time_min",
+        "materialise_time_min",
+    }
+    assert len(built["runs_wall_seconds"]) == 1 and built["min_wall_seconds"] == built["wall_seconds"]
+    assert ratios["store_build_rss"] == round(built["peak_rss_mib"] / anchor["peak_rss_mib"], 2)
+    assert "anchor: bulk load + reasonable" in proc.stdout and "| 1 (" in proc.stdout

@@ -21,7 +21,7 @@ from sco_kg.io.inputs import (
     asserted_files,
 )
 from sco_kg.rdf import iri
-from sco_kg.reasoning import engines, tiers
+from sco_kg.reasoning import engines, ntriples, tiers
 from sco_kg.reasoning import materialize as closure
 
 ONTOLOGY = """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -192,7 +192,8 @@ def test_failed_build_leaves_no_partial_file(tiny, monkeypatch):
     def boom(*args, **kwargs):
         raise ReasoningError("reasoner crashed")
 
-    monkeypatch.setattr(tiers, "compute_closure", boom)
+    monkeypatch.setattr(tiers, "compute_closure", boom)  # the owlrl (rdflib) path
+    monkeypatch.setattr(ntriples, "compute_tiers", boom)  # the reasonable (N-Triples strings) path
     with pytest.raises(ReasoningError, match="reasoner crashed"):
         closure.materialized_path([user])
     assert not paths.cache_dir().exists() or list(paths.cache_dir().iterdir()) == []
@@ -289,3 +290,25 @@ def test_a_rebuild_on_unchanged_inputs_writes_the_same_bytes(tmp_path):
     meta_b["artifact"] = meta_a["artifact"]  # the file name is the only difference
     assert meta_a == meta_b
     assert not [k for k in json.dumps(meta_a).split('"') if "seconds" in k]
+
+
+def test_string_path_equals_rdflib_path_byte_for_byte(tmp_path):
+    """The reasonable build on N-Triples strings (pyoxigraph parses) writes exactly the bytes of the rdflib
+    path: same tiers, same filter counts, derived datatypes kept, same canonical blank-node labels."""
+    user = tmp_path / "mine.ttl"
+    user.write_text(
+        "@prefix sco: <https://w3id.org/sco-kg/ontology/> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f"<{CHINA}> sco:memberOf <{iri.ID}organization/un> ;\n"
+        '  <http://example.org/n> "7"^^xsd:nonNegativeInteger, "Zhōngguó"@zh-Latn, "a\\tb\\"c" ;\n'
+        "  <http://example.org/seen> [ <http://example.org/by> _:x ] .\n"
+        '_:x <http://example.org/name> "anon" .\n',
+        encoding="utf-8",
+    )
+    strings = closure._closure_strings([user], None, True, False)
+    rdflib_path = closure._closure_rdflib([user], "reasonable", None, True, False)
+    assert strings[0] == rdflib_path[0]  # the N-Quads bytes
+    assert strings[1] == rdflib_path[1]  # quads per graph
+    assert strings[2].filtered == rdflib_path[2].filtered and strings[2].input_triples == rdflib_path[2].input_triples
+    assert b'"7"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in strings[0]
+    assert iri.GRAPH_INFERRED_USER in strings[3].graphs

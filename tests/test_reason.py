@@ -16,7 +16,8 @@ import sco_kg
 from sco_kg.dataset import Source
 from sco_kg.errors import ReasoningError
 from sco_kg.rdf import iri
-from sco_kg.reasoning import engines, tiers, vocab
+from sco_kg.rdf.term import Term
+from sco_kg.reasoning import engines, ntriples, tiers, vocab
 from sco_kg.reasoning import filter as rfilter
 from sco_kg.reasoning import materialize as closure
 
@@ -415,8 +416,10 @@ def test_issue_2_inferred_needs_no_outside_fact(asserted, reasoned):
     ],
 )
 def test_trivial_reason(triple, category):
-    """Each filtered category is recognised, and real inferences are kept."""
+    """Each filtered category is recognised, and real inferences are kept; the build's filter on N-Triples
+    strings (sco_kg.reasoning.ntriples) names the same category."""
     assert rfilter.trivial_reason(*triple) == category
+    assert ntriples.trivial_reason(*(Term.from_rdflib(t).n3() for t in triple)) == category
 
 
 # --------------------------------------------------------------------------------------------------

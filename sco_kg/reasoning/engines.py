@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sco_kg.errors import ReasoningError
 from sco_kg.rdf import iri
+from sco_kg.reasoning.core import Encoder, reason_iris
 from sco_kg.reasoning.filter import filter_inferred, input_triples, normalize
 from sco_kg.reasoning.guards import MAX_SAMEAS_COMPONENT, chain_axioms, check_input, schema_graph
 from sco_kg.reasoning.vocab import RDF, RDFS
@@ -162,9 +163,6 @@ COMPLETION_RULES: dict[str, tuple[str, str]] = {
     "scm-rng2": (f"?p1 <{RDFS}range> ?c", f"?p2 <{RDFS}range> ?c . ?p1 <{RDFS}subPropertyOf> ?p2"),
 }
 
-# Named graph that collects what one round of completion rules adds (internal to the reasoning store).
-_NEW_GRAPH = "urn:x-sco-kg:new"
-
 
 def chain_rule(prop: str, members: Sequence[str]) -> tuple[str, str]:
     """Return (head, body) of OWL 2 RL prp-spo2 for the chain axiom ``prop ≡ members[0] ∘ … ∘ members[n]``."""
@@ -179,97 +177,32 @@ def completion_rules(graph: Graph) -> dict[str, tuple[str, str]]:
     return rules
 
 
-def rule_update(head: str, body: str) -> str:
-    """Return the SPARQL update that adds the new conclusions of rule ``body => head`` to a marker graph."""
-    return f"INSERT {{ GRAPH <{_NEW_GRAPH}> {{ {head} }} }} WHERE {{ {body} FILTER NOT EXISTS {{ {head} }} }}"
-
-
-PLACEHOLDER = "urn:x-sco-kg:term:"
-
-
-def _encode_terms(triples: Iterable[Triple]) -> tuple[list[Triple], dict[Node, Node]]:
-    """Return ``triples`` with literals and blank nodes replaced by placeholder IRIs, and the way back.
-
-    `reasonable` 0.4.4 rewrites literal datatypes on the way in and out (``xsd:nonNegativeInteger`` comes
-    back as ``xsd:integer``, plain strings as ``xsd:string``). OWL 2 RL rules never look inside a literal
-    except the datatype rules, whose conclusions are literal-subject triples that are filtered anyway, so
-    reasoning over opaque placeholders gives the same filtered closure with the terms intact.
-    """
-    from rdflib import URIRef
-
-    forward: dict[Node, Node] = {}
-    back: dict[Node, Node] = {}
-
-    def enc(term: Node) -> Node:
-        if isinstance(term, URIRef):
-            return term
-        if term not in forward:
-            ph = URIRef(f"{PLACEHOLDER}{len(forward)}")
-            forward[term] = ph
-            back[ph] = term
-        return forward[term]
-
-    return [(enc(s), p, enc(o)) for s, p, o in triples], back
-
-
 def _run_reasonable(triples: list[Triple], schema: Graph) -> set[Triple]:
     """Return what `reasonable`, completed to a fixpoint with :func:`completion_rules`, adds to ``triples``.
 
-    ``schema`` holds the chain axioms the prp-spo2 rules are generated from (:func:`schema_graph`).
+    ``schema`` holds the chain axioms the prp-spo2 rules are generated from (:func:`schema_graph`). The terms
+    are encoded as IRI strings (:class:`sco_kg.reasoning.core.Encoder`) and the closure is computed by
+    :func:`sco_kg.reasoning.core.reason_iris`, the one implementation the build path uses too.
     """
-    import reasonable
-
-    rules = completion_rules(schema)
-    encoded, back = _encode_terms(triples)
-    reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(encoded)
-    current = set(reasoner.reason())
-    current = _complete(current, reasoner, rules)
-    added = current.difference(encoded)  # compared in encoded form: cheaper than decoding everything
-    return {(back.get(s, s), p, back.get(o, o)) for s, p, o in added}
-
-
-def _complete(current: set[Triple], reasoner: object, rules: dict[str, tuple[str, str]]) -> set[Triple]:
-    """Return ``current`` closed under ``rules`` (SPARQL updates on pyoxigraph) and the reasoner.
-
-    Every term is an IRI here (see :func:`_encode_terms`). Each round runs the rules to a fixpoint; what
-    they add is handed to `reasonable` (incremental), whose new conclusions go back into the store.
-    """
-    import pyoxigraph as ox
     from rdflib import URIRef
 
-    def quad(t: Triple) -> ox.Quad:
-        return ox.Quad(ox.NamedNode(str(t[0])), ox.NamedNode(str(t[1])), ox.NamedNode(str(t[2])))
+    rules = completion_rules(schema)
+    enc = Encoder()
 
-    store = ox.Store()
-    store.extend(quad(t) for t in current)
-    updates = [rule_update(head, body) for head, body in rules.values()]
-    marker = ox.NamedNode(_NEW_GRAPH)
-    copy_new = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_NEW_GRAPH}> {{ ?s ?p ?o }} }}"
-    while True:
-        # Run the rules to a fixpoint inside pyoxigraph first (chains over chains, e.g. foundingMemberOf
-        # over isSignatoryOf), so that `reasonable` is called as few times as possible.
-        while True:
-            size = len(store)
-            for update in updates:
-                store.update(update)
-            store.update(copy_new)
-            if len(store) == size:
-                break
-        new: set[Triple] = {
-            (URIRef(str(q.subject)[1:-1]), URIRef(q.predicate.value), URIRef(str(q.object)[1:-1]))
-            for q in store.quads_for_pattern(None, None, None, marker)
-        }
-        store.remove_graph(marker)
-        new -= current
-        if not new:
-            return current
-        current |= new
-        reasoner.from_graph(list(new))  # type: ignore[attr-defined]
-        closed = set(reasoner.reason())  # type: ignore[attr-defined]
-        store.extend(quad(t) for t in closed - current)
-        store.extend(quad(t) for t in new)
-        current |= closed
+    def code(term: Node) -> str:
+        return str(term) if isinstance(term, URIRef) else enc.placeholder(term)
+
+    added = reason_iris([(code(s), str(p), code(o)) for s, p, o in triples], rules)
+    back = enc.back
+    uris: dict[str, Node] = {}
+
+    def decode(value: str) -> Node:
+        found = back.get(value, uris.get(value))  # not `or`: an empty literal is falsy
+        if found is None:
+            found = uris[value] = URIRef(value)
+        return found  # type: ignore[return-value]
+
+    return {(decode(s), decode(p), decode(o)) for s, p, o in added}
 
 
 def compute_closure(

@@ -245,6 +245,81 @@ def _graph_counts(quads: list[tuple[Any, Any, Any, Any]]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+_Done = tuple[bytes, dict[str, int], Any, Any, list[dict[str, Any]], "dict[str, Any] | None", "float | None"]
+
+
+def _agreement(
+    reasoner: str, ours: dict[str, frozenset[Any]], ref: Any, ref_graphs: dict[str, frozenset[Any]]
+) -> dict[str, Any]:
+    """Return the record of whether owlrl's tiered closure ``ref_graphs`` equals ``ours``."""
+    ref_all = frozenset().union(*ref_graphs.values())
+    ours_all = frozenset().union(*ours.values())
+    return {
+        "reference": "owlrl",
+        "reference_version": ref.full.version,
+        "equal": ref_graphs == ours,
+        "only_reference": len(ref_all - ours_all),
+        "only_" + reasoner: len(ours_all - ref_all),
+    }
+
+
+def _clash_list(closure: Any) -> list[dict[str, Any]]:
+    return [{"message": c.message, "resources": list(c.resources)} for c in closure.clashes]
+
+
+def _closure_strings(with_files: Sequence[Path], with_format: str | None, context: bool, check: bool) -> _Done:
+    """The `reasonable` build without rdflib terms (:mod:`sco_kg.reasoning.ntriples`): pyoxigraph parses, the
+    closure runs on strings, the N-Quads are joined from strings. owlrl (the check) still reads rdflib."""
+    from sco_kg.reasoning import ntriples
+
+    with ntriples.gc_paused():
+        quads, terms = ntriples.read_quads(with_files, with_format=with_format, context=context)
+        tiers = ntriples.compute_tiers(quads, terms)
+    clashes: list[dict[str, Any]] = []
+    agreement = ref_seconds = None
+    if check:
+        from sco_kg.io.rdflib_parse import read_dataset
+        from sco_kg.reasoning.tiers import compute_tiers
+
+        ref = compute_tiers(read_dataset(list(with_files), with_format=with_format, context=context), "owlrl")
+        clashes, ref_seconds = _clash_list(ref.full), ref.seconds
+        ref_graphs = {name: ntriples.from_rdflib(triples) for name, triples in ref.graphs.items()}
+        agreement = _agreement("reasonable", dict(tiers.graphs), ref, ref_graphs)
+    with ntriples.gc_paused():
+        quads.extend((s, p, o, f"<{name}>") for name, triples in tiers.graphs.items() for s, p, o in triples)
+        data = ntriples.sorted_nquads(quads, terms)
+        counts = ntriples.graph_counts(quads)
+    return data, counts, tiers.full, tiers, clashes, agreement, ref_seconds
+
+
+def _closure_rdflib(
+    with_files: Sequence[Path], reasoner: str, with_format: str | None, context: bool, check: bool
+) -> _Done:
+    """The build through rdflib terms (owlrl needs them)."""
+    from rdflib import URIRef
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from sco_kg.io.rdflib_parse import read_dataset
+    from sco_kg.reasoning.tiers import compute_tiers
+
+    ds = read_dataset(list(with_files), with_format=with_format, context=context)
+    tiers = compute_tiers(ds, reasoner=reasoner)
+    clashes = _clash_list(tiers.full)
+    agreement = ref_seconds = None
+    if check and reasoner != "owlrl":
+        ref = compute_tiers(ds, reasoner="owlrl")
+        clashes, ref_seconds = _clash_list(ref.full), ref.seconds
+        agreement = _agreement(reasoner, tiers.graphs, ref, ref.graphs)
+    quads: list[tuple[Any, Any, Any, Any]] = []
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = getattr(g, "identifier", g)
+        quads.append((s, p, o, None if gid == DATASET_DEFAULT_GRAPH_ID else gid))
+    for name, triples in tiers.graphs.items():
+        graph = URIRef(name)
+        quads.extend((s, p, o, graph) for s, p, o in sorted(triples))
+    return _serialize(quads), _graph_counts(quads), tiers.full, tiers, clashes, agreement, ref_seconds
+
+
 def build(
     with_files: Sequence[Path],
     reasoner: str,
@@ -268,45 +343,16 @@ def build(
         with_format: the format of ``with_files`` when their extension does not tell.
         context: include the outside facts in the input (and in the file written).
     """
-    from rdflib import URIRef
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-    from sco_kg.io.rdflib_parse import read_dataset
-    from sco_kg.reasoning.tiers import compute_tiers
-
     started = time.perf_counter()
     inputs = inputs if inputs is not None else input_hashes(with_files)
-    ds = read_dataset(list(with_files), with_format=with_format, context=context)
-    tiers = compute_tiers(ds, reasoner=reasoner)
-    result = tiers.full
-    clashes = [{"message": c.message, "resources": list(c.resources)} for c in result.clashes]
-    agreement = None
-    ref_seconds: float | None = None
-    if check_with_owlrl and reasoner != "owlrl":
-        ref = compute_tiers(ds, reasoner="owlrl")
-        clashes = [{"message": c.message, "resources": list(c.resources)} for c in ref.full.clashes]
-        ref_seconds = ref.seconds
-        ref_all = frozenset().union(*ref.graphs.values())
-        ours_all = frozenset().union(*tiers.graphs.values())
-        agreement = {
-            "reference": "owlrl",
-            "reference_version": ref.full.version,
-            "equal": ref.graphs == tiers.graphs,
-            "only_reference": len(ref_all - ours_all),
-            "only_" + reasoner: len(ours_all - ref_all),
-        }
-    quads: list[tuple[Any, Any, Any, Any]] = []
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        gid = getattr(g, "identifier", g)
-        quads.append((s, p, o, None if gid == DATASET_DEFAULT_GRAPH_ID else gid))
-    for name, triples in tiers.graphs.items():
-        graph = URIRef(name)
-        quads.extend((s, p, o, graph) for s, p, o in sorted(triples))
-    data = _serialize(quads)
+    if reasoner == "reasonable":
+        done = _closure_strings(with_files, with_format, context, check_with_owlrl)
+    else:
+        done = _closure_rdflib(with_files, reasoner, with_format, context, check_with_owlrl)
+    data, graphs, result, tiers, clashes, agreement, ref_seconds = done
     # Times go to the command's output (BuildResult), never into tracked files: a rebuild on unchanged inputs
     # leaves the manifest byte-identical.
     _write(target, data)
-    graphs = _graph_counts(quads)
     meta = {
         "format": FORMAT_VERSION,
         "key": key,
