@@ -14,6 +14,9 @@ from sco_kg.rdf.term import Term
 __all__ = ["RDFS_LABEL", "SKOS_PREFLABEL", "display", "labels"]
 
 
+_INLINE = Limits(timeout=None, max_rows=None, isolation="none")
+
+
 def labels(
     terms: Iterable[Term],
     lang: str = "en",
@@ -34,9 +37,8 @@ def labels(
     rows: list[tuple[Term | None, ...]] = []
     for start in range(0, len(iris), 500):
         text = label_query(iris[start : start + 500])
-        res = (
-            runner(text) if runner is not None else run(text, source, Limits(timeout=None), engine=engine, trusted=True)
-        )
+        # Our own lookup of at most 500 IRIs by key: inline, with no fork (it cannot run away or reach anything).
+        res = runner(text) if runner is not None else run(text, source, _INLINE, engine=engine, trusted=True)
         rows.extend(res.rows)
     return pick_labels(rows, lang)
 
