@@ -290,16 +290,20 @@ async def run_in_pool(
     bindings: Mapping[str, Term] | None = None,
     trusted: bool = False,
     wait: float | None = None,
+    info: QueryInfo | None = None,
 ) -> Result:
     """Return the result of ``text`` run by a worker of ``pool`` (the server's), whose state is the store.
 
     The gate runs in the worker too, so neither it nor the query ever runs on the caller's event loop; a
     deadline kills and replaces the worker. The pool's workers have no network: SERVICE is refused.
     ``wait``: seconds to wait for a free worker (:class:`~sco_kg.engine.errors.PoolBusy` after that).
+    ``info``: the gate's verdict on exactly ``text``, when the caller has it already (the worker then does not
+    parse the text again).
     """
     limits = limits or Limits()
     _check_limits(limits, "oxigraph")
-    info = _trusted_info(text, Limits()) if trusted else None  # else: the gate runs in the worker
+    if info is None and trusted:
+        info = _trusted_info(text, Limits())  # else, without info: the gate runs in the worker
     payload = (text, info, {"allow_update": False, "allow_service": ()}, dict(bindings or {}), limits.max_rows)
     result, overflow = await pool.run_async(_job, payload, limits.timeout, wait=wait)
     return _finish(result, overflow, limits)

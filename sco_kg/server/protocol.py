@@ -45,6 +45,7 @@ from sco_kg.server.conneg import (
 from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status, plain_error
 from sco_kg.server.site import RDF_TYPE, RDFS, Site
 from sco_kg.sparql import catalog, gate
+from sco_kg.sparql.info import QueryInfo
 from sco_kg.sparql.params import bind_params
 
 if TYPE_CHECKING:
@@ -63,18 +64,40 @@ GRACE = 1.0  # seconds the event loop waits past the deadline for the killed chi
 
 
 @functools.lru_cache(maxsize=1024)
-def _policy_verdict(text: str) -> tuple[str, str, str]:
+def _verdict(text: str) -> tuple[QueryInfo | None, str, str]:
+    """The gate's verdict on ``text`` (one parse; cached by text): the QueryInfo, or the kind and message of a
+    refusal. The info goes with the query to its worker, which then does not parse the text again."""
     try:
-        info = gate.analyse(text)
-        if info.is_update:
-            ops = ", ".join(info.update_ops)
-            return "", "update", f"SPARQL Update ({ops}) is not allowed: this endpoint is read-only"
-        gate.check(text)
+        return gate.check(text), "", ""
     except QueryRejected as exc:
-        return "", "rejected", str(exc)
+        try:
+            info = gate.analyse(text)
+        except QueryError:
+            return None, "rejected", str(exc)
+        if info.is_update:  # 403, not 400
+            ops = ", ".join(info.update_ops)
+            return None, "update", f"SPARQL Update ({ops}) is not allowed: this endpoint is read-only"
+        return None, "rejected", str(exc)
     except QueryError as exc:
-        return "", "error", str(exc)
-    return {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph"), "", ""
+        return None, "error", str(exc)
+
+
+def checked_info(text: str) -> QueryInfo:
+    """Return the gate's :class:`QueryInfo` of a query it lets run here (verdicts are cached by text).
+
+    Raises:
+        UpdateRefused: the text is a SPARQL Update (the endpoint is read-only: 403).
+        QueryRejected: SERVICE, LOAD or a remote dataset clause (400).
+        QueryError: not a SPARQL query at all (400).
+    """
+    info, kind, message = _verdict(text)
+    if kind == "update":
+        raise UpdateRefused(message)
+    if kind == "rejected":
+        raise QueryRejected(message)
+    if kind == "error" or info is None:
+        raise QueryError(message)
+    return info
 
 
 def checked_form(text: str) -> str:
@@ -85,14 +108,7 @@ def checked_form(text: str) -> str:
         QueryRejected: SERVICE, LOAD or a remote dataset clause (400).
         QueryError: not a SPARQL query at all (400).
     """
-    form, kind, message = _policy_verdict(text)
-    if kind == "update":
-        raise UpdateRefused(message)
-    if kind == "rejected":
-        raise QueryRejected(message)
-    if kind == "error":
-        raise QueryError(message)
-    return form
+    return {"SELECT": "select", "ASK": "ask"}.get(checked_info(text).form, "graph")
 
 
 async def run_bounded(site: Site, job: Callable[[float], T]) -> T:
@@ -129,10 +145,14 @@ def _engine_call(site: Site, call: Callable[[Limits], Result], seconds: float) -
         raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
 
 
-async def _pooled(site: Site, text: str, bindings: Mapping[str, Term] | None, trusted: bool) -> Result:
+async def _pooled(
+    site: Site, text: str, bindings: Mapping[str, Term] | None, trusted: bool, info: QueryInfo | None = None
+) -> Result:
     limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
     try:
-        return await run_in_pool(site.pool, text, limits, bindings=bindings, trusted=trusted, wait=limits.timeout)
+        return await run_in_pool(
+            site.pool, text, limits, bindings=bindings, trusted=trusted, wait=limits.timeout, info=info
+        )
     except PoolBusy:
         timeout = site.config.timeout
         raise ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)") from None
@@ -147,7 +167,10 @@ async def execute(site: Site, text: str, target: Any = None) -> Result:
     (``default-graph-uri``) is queried in a child forked for it, with the same limits.
     """
     if target is None:
-        return await _pooled(site, text, None, trusted=False)
+        from starlette.concurrency import run_in_threadpool
+
+        info = await run_in_threadpool(checked_info, text)  # cached: the handler asked the gate already
+        return await _pooled(site, text, None, trusted=False, info=info)
     return await run_bounded(
         site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=target), left)
     )
