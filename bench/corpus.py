@@ -5,7 +5,7 @@ a signing event and a summit, the organization it founds or speaks for, treaties
 aims, fields of cooperation, threats and planned actions with modalities, and its text as a NIF layer
 (context, paragraphs, sentences with code-point offsets). What each sentence asserts sits in its own named
 graph, and each such graph has a provenance block (``prov:wasDerivedFrom`` the sentence, …), as in
-``docs/design.md``. Terms are the project's own (``sco:``, ``nif:``, ``prov:``, ``org:``); individuals and
+``docs/explanation/design.md``. Terms are the project's own (``sco:``, ``nif:``, ``prov:``, ``org:``); individuals and
 graphs live under a distinct base, :data:`BASE`, so a corpus never collides with the real data.
 
 The output is deterministic for a seed: the gazetteer (states, cities, organizations, concepts) is fixed and

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -344,8 +344,3 @@ def summary(source: Source | None = None, **fields: Any) -> Summary:
     (with inference) inferred types, in the union of all graphs.
     """
     return store_summary(open_store(Source.of(source, **fields)))
-
-
-def with_files_of(values: Sequence[str | Path]) -> tuple[Path, ...]:
-    """Return the ``--with`` values as paths."""
-    return tuple(Path(v) for v in values)

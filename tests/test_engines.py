@@ -2,7 +2,7 @@
 same quads (the shipped materialised dataset), with parameters bound as initBindings (rdflib) and as a VALUES
 block (pyoxigraph, and rdflib again: the form a remote endpoint gets).
 
-Differences found while writing the catalogue, and how the queries avoid them (docs/readme/queries.md):
+Differences found while writing the catalogue, and how the queries avoid them (docs/explanation/queries.md):
 pyoxigraph's union default graph is a bag over the named graphs (a triple in two graphs matches twice; rdflib's
 is a set), so every canned query is DISTINCT or aggregates with DISTINCT; pyoxigraph stores integer-derived
 datatypes (xsd:nonNegativeInteger) as xsd:integer, so queries project xsd:integer(...) of such values; a FILTER

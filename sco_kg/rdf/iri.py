@@ -11,7 +11,7 @@ ONTOLOGY_VERSION = ONTOLOGY + "0.1.0/"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
 
-# Named graphs (docs/design.md, "Named graphs").
+# Named graphs (docs/explanation/design.md, "Named graphs").
 GRAPH_ONTOLOGY = GRAPH + "ontology"
 GRAPH_TEXT = GRAPH + "text"
 GRAPH_PROVENANCE = GRAPH + "provenance"
@@ -21,10 +21,10 @@ GRAPH_INFERRED = GRAPH + "inferred"
 GRAPH_ASSERTION = GRAPH + "assertion/"
 GRAPH_USER = GRAPH + "user/"
 # Outside facts: one graph per source under scog:context/, described in scog:provenance-context
-# (docs/readme/linking.md); the generated external links live in scog:context/links.
+# (docs/how-to/linking.md); the generated external links live in scog:context/links.
 GRAPH_CONTEXT_LINKS = GRAPH_CONTEXT + "/links"
 GRAPH_PROVENANCE_CONTEXT = GRAPH + "provenance-context"
-# Inferences kept apart by what they rest on (docs/readme/inference.md): scog:inferred follows from the
+# Inferences kept apart by what they rest on (docs/explanation/inference.md): scog:inferred follows from the
 # ontology and the declaration's own graphs alone; scog:inferred-context is what the outside facts add;
 # scog:inferred-user what the user's --with files add on top.
 GRAPH_INFERRED_CONTEXT = GRAPH + "inferred-context"

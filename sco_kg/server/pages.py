@@ -1,7 +1,7 @@
 """HTML pages and dereferenceable IRIs: home, full text, search, resources (any RDF format), pictures.
 
 A resource IRI answers ``200`` with the negotiated representation and a ``Content-Location`` naming the
-representation's own URL (``….ttl``, ``….html``, …), ``Vary: Accept``; see ``docs/readme/server.md`` for why
+representation's own URL (``….ttl``, ``….html``, …), ``Vary: Accept``; see ``docs/how-to/server.md`` for why
 this is not a 303. RDF documents are the exporter's quads about the resource (:meth:`Site.document_quads`),
 written by :func:`sco_kg.export.serialize`, so they keep the datatypes of the export.
 """

@@ -99,6 +99,23 @@ def _predicate_entry(site: Site, link: Linker, p: str, lang: str) -> dict[str, A
     return {"iri": p, "label": label, "translated": site.is_translation(p, label), "href": link.iri(p), "values": []}
 
 
+def _asserted(graphs: Sequence[str]) -> list[str]:
+    return [g for g in graphs if g not in iri.INFERRED_GRAPHS]
+
+
+def _value_view(
+    site: Site, link: Linker, st: Statement, term: Any, lang: str, graphs: Sequence[str]
+) -> dict[str, Any]:
+    """Return how one value of a statement shows: the term, whether it is inferred (with its why? link), and the
+    sentences of ``graphs`` that state it."""
+    view = term_view(site, link, term, lang)
+    view["inferred"] = st.inferred
+    view["inferred_context"] = st.rests_on_context
+    view["why"] = why_href(st) if st.inferred else None
+    view["provenance"] = provenance_view(site, link, graphs)
+    return view
+
+
 def resource_view(site: Site, link: Linker, value: str, lang: str, all_names: bool = False) -> dict[str, Any]:
     """Return everything the resource page shows about ``value`` (names in ``lang`` only unless ``all_names``)."""
     out_statements = site.statements(value)
@@ -107,33 +124,19 @@ def resource_view(site: Site, link: Linker, value: str, lang: str, all_names: bo
     for st in out_statements:
         p = st.predicate.value
         if p == RDF_TYPE:
-            view = term_view(site, link, st.object, lang)
-            view["inferred"] = st.inferred
-            view["inferred_context"] = st.rests_on_context
-            view["why"] = why_href(st) if st.inferred else None
-            view["provenance"] = provenance_view(site, link, st.graphs)
+            view = _value_view(site, link, st, st.object, lang, st.graphs)
             types[getattr(st.object, "value", str(st.object))] = view
             continue
         if p in NAME_PREDICATES:
             continue
         group = groups[_group_of(st)]
         entry = group.setdefault(p, _predicate_entry(site, link, p, lang))
-        view = term_view(site, link, st.object, lang)
-        view["inferred"] = st.inferred
-        view["inferred_context"] = st.rests_on_context
-        view["why"] = why_href(st) if st.inferred else None
-        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
-        entry["values"].append(view)
+        entry["values"].append(_value_view(site, link, st, st.object, lang, _asserted(st.graphs)))
     incoming: dict[str, dict[str, Any]] = {}
     for st in site.statements(value, incoming=True):
         p = st.predicate.value
         entry = incoming.setdefault(p, _predicate_entry(site, link, p, lang))
-        view = term_view(site, link, st.subject, lang)
-        view["inferred"] = st.inferred
-        view["inferred_context"] = st.rests_on_context
-        view["why"] = why_href(st) if st.inferred else None
-        view["provenance"] = provenance_view(site, link, [g for g in st.graphs if g not in iri.INFERRED_GRAPHS])
-        entry["values"].append(view)
+        entry["values"].append(_value_view(site, link, st, st.subject, lang, _asserted(st.graphs)))
 
     def ordered(entries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         for e in entries.values():

@@ -10,6 +10,7 @@ CLI read path nothing: comments, string literals, IRIs, variables and prefixed n
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -183,6 +184,7 @@ def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def outline(text: str) -> QueryInfo:
     """Return the form, SERVICE targets, dataset IRIs, update operations and ORDER BY of a TRUSTED SPARQL text.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,3 +122,54 @@ def byte_count(text: str) -> int:
     if not number.isdigit():
         raise argparse.ArgumentTypeError(f"expected a size in bytes such as 1000000, 64k or 10M, got {text!r}")
     return int(number) * units[unit]
+
+
+# ------------------------------------------------------------------- argparse types of numbers (one place)
+
+
+def positive_float(text: str) -> float:
+    """Return a positive, finite number of seconds (argparse type of ``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):  # NaN is not > 0 either
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """Return a whole number of 0 or more (argparse type of ``--max-rows``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """Return a whole number of 1 or more (``serve --max-rows``, ``--workers``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
+    return value
+
+
+def port_number(lowest: int) -> Callable[[str], int]:
+    """Return the argparse type of a TCP port from ``lowest`` (0: the system picks a free one) to 65535."""
+
+    def port(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        if not lowest <= value <= 65535:
+            raise argparse.ArgumentTypeError(f"port must be {lowest}-65535, got {text!r}")
+        return value
+
+    return port

@@ -7,7 +7,16 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from sco_kg.cli.commands._common import add_lang_option, add_read_options, byte_count, graphs_used, source_of
+from sco_kg.cli.commands._common import (
+    add_lang_option,
+    add_read_options,
+    byte_count,
+    graphs_used,
+    non_negative_int,
+    positive_float,
+    source_of,
+)
+from sco_kg.cli.commands._remote_options import add_remote_options
 
 if TYPE_CHECKING:
     from sco_kg.engine.limits import Limits
@@ -22,28 +31,9 @@ GRAPH_FORMATS = RDF_FORMATS
 _FORMAT = format_type(RESULT_FORMATS + RDF_FORMATS)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
-    return value
-
-
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    """Add ``--format``, the read options, ``--lang``, ``--engine``, ``--timeout`` and ``--max-rows``."""
+    """Add ``--format``, the read options, ``--lang``, ``--engine``, the limits, ``--allow-service`` and the remote
+    options (``--endpoint`` with its store and auth options): what ``query`` and ``sparql`` share."""
     p.add_argument("--format", metavar="FORMAT", default="table", type=_FORMAT,
                    help="table (default; labels instead of IRIs, fitted to the terminal), md, csv, tsv, "
                    "json (srj), xml (srx: SPARQL XML results); for CONSTRUCT/DESCRIBE: turtle (ttl, the "
@@ -54,13 +44,18 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     add_lang_option(p)
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="SPARQL engine (default: oxigraph, fast; rdflib for comparison)")  # fmt: skip
-    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+    p.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"stop the query after S seconds (default: {DEFAULT_TIMEOUT:g})")  # fmt: skip
-    p.add_argument("--max-rows", type=_non_negative_int, default=DEFAULT_MAX_ROWS, metavar="N",
+    p.add_argument("--max-rows", type=non_negative_int, default=DEFAULT_MAX_ROWS, metavar="N",
                    help=f"fail when the result has more than N rows (default: {DEFAULT_MAX_ROWS})")  # fmt: skip
     p.add_argument("--memory-limit", type=byte_count, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
                    help="stop a query whose worker process grows by more than SIZE (suffixes k, M, G; "
                    "0 = no limit; default 1G)")  # fmt: skip
+    p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
+                   help="let SERVICE call this host (repeatable; off by default; for federated queries)")  # fmt: skip
+    p.add_argument("--endpoint", metavar="URL", default=None,
+                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
+    add_remote_options(p)
 
 
 def run_and_print(args: argparse.Namespace, execute: Callable[[Limits], Result]) -> int:

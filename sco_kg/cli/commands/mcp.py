@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from sco_kg.cli.commands._common import add_read_options, source_of
+from sco_kg.cli.commands._common import add_read_options, port_number, source_of
 from sco_kg.errors import UsageError
 
 HELP = "serve the graph to AI assistants over the Model Context Protocol (stdio, or HTTP on loopback)"
@@ -21,20 +21,10 @@ examples:
 """
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {text!r}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``mcp``."""
     p.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
-    p.add_argument("--port", type=_port, default=8808, help="port of --http (default 8808)")
+    p.add_argument("--port", type=port_number(1), default=8808, help="port of --http (default 8808)")
     add_read_options(p, store=False)
 
 

@@ -7,7 +7,6 @@ import argparse
 from sco_kg.cli.commands._common import source_of
 from sco_kg.cli.commands._provenance import name_defaults, statement_note
 from sco_kg.cli.commands._query_common import add_run_options, run_and_print, run_remote
-from sco_kg.cli.commands._remote_options import add_remote_options
 
 HELP = "run a canned query by name (see 'sco-kg queries')"
 DESCRIPTION = """Run a canned query from queries/NAME.rq.
@@ -25,12 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="the query name (file stem in queries/)")
     p.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter value (repeatable); see 'sco-kg queries' for each query's parameters")  # fmt: skip
-    p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
-                   help="let SERVICE call this host (repeatable; off by default; for federated queries)")  # fmt: skip
     add_run_options(p)
-    p.add_argument("--endpoint", metavar="URL", default=None,
-                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
-    add_remote_options(p)
 
 
 def parse_params(items: list[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ import importlib.util
 import socket
 import sys
 
-from sco_kg.cli.commands._common import add_read_options, byte_count
+from sco_kg.cli.commands._common import add_read_options, byte_count, port_number, positive_float, positive_int
 from sco_kg.engine.limits import DEFAULT_TIMEOUT
 from sco_kg.errors import ScoKgError, UsageError
 
@@ -29,40 +29,10 @@ example:
 SERVER_MODULES = ("starlette", "uvicorn", "jinja2")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {text!r}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``serve``."""
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
-    p.add_argument("--port", type=_port, default=8000, help="TCP port (default: 8000; 0 picks a free one)")
+    p.add_argument("--port", type=port_number(0), default=8000, help="TCP port (default: 8000; 0 picks a free one)")
     p.add_argument(
         "--base-url",
         default=None,
@@ -72,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     p.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=DEFAULT_TIMEOUT,
         metavar="S",
         help=f"wall-clock limit of one query in seconds, the same default as every command (default: "
@@ -80,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--max-rows",
-        type=_positive_int,
+        type=positive_int,
         default=10_000,
         metavar="N",
         help="rows (or triples) a query may return; more are cut and flagged (default: 10000)",
@@ -95,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=4,
         metavar="N",
         help="query worker processes (default: 4); a query that overruns is killed and its worker replaced",

@@ -6,7 +6,6 @@ import argparse
 
 from sco_kg.cli.commands._common import source_of
 from sco_kg.cli.commands._query_common import add_run_options, run_and_print, run_remote
-from sco_kg.cli.commands._remote_options import add_remote_options
 
 HELP = "run an ad-hoc SPARQL query (text or -f FILE)"
 DESCRIPTION = """Run a SPARQL 1.1 query on the dataset (default graph = union of all graphs).
@@ -27,12 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--file", metavar="FILE", help="read the query from FILE ('-' for stdin)")
     p.add_argument("--allow-update", action="store_true",
                    help="run an update on an in-memory copy (never written to disk)")  # fmt: skip
-    p.add_argument("--allow-service", action="append", default=[], metavar="HOST",
-                   help="let SERVICE call this host (repeatable; off by default)")  # fmt: skip
     add_run_options(p)
-    p.add_argument("--endpoint", metavar="URL", default=None,
-                   help="run it on this remote SPARQL endpoint (SPARQLWrapper), not locally")  # fmt: skip
-    add_remote_options(p)
 
 
 def read_query(args: argparse.Namespace) -> str:
