@@ -100,15 +100,9 @@ def checked_info(text: str) -> QueryInfo:
     return info
 
 
-def checked_form(text: str) -> str:
-    """Return ``select``, ``ask`` or ``graph`` for a query the gate lets run (verdicts are cached by text).
-
-    Raises:
-        UpdateRefused: the text is a SPARQL Update (the endpoint is read-only: 403).
-        QueryRejected: SERVICE, LOAD or a remote dataset clause (400).
-        QueryError: not a SPARQL query at all (400).
-    """
-    return {"SELECT": "select", "ASK": "ask"}.get(checked_info(text).form, "graph")
+def form_of(info: QueryInfo) -> str:
+    """Return ``select``, ``ask`` or ``graph``: the kind of answer a query gives (what media it can be sent in)."""
+    return {"SELECT": "select", "ASK": "ask"}.get(info.form, "graph")
 
 
 async def run_bounded(site: Site, job: Callable[[float], T]) -> T:
@@ -160,16 +154,14 @@ async def _pooled(
         raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
 
 
-async def execute(site: Site, text: str, target: Any = None) -> Result:
-    """Return the result of ``text`` on the site's query store (or ``target``), within the server's limits.
+async def execute(site: Site, text: str, info: QueryInfo, target: Any = None) -> Result:
+    """Return the result of ``text`` (``info``: the gate's verdict on it, :func:`checked_info`) on the site's query
+    store, or on ``target``, within the server's limits.
 
-    On the query store, a worker of the site's pool runs the gate and the query; a store built for one request
-    (``default-graph-uri``) is queried in a child forked for it, with the same limits.
+    On the query store, a worker of the site's pool runs the query without parsing it again; a store built for
+    one request (``default-graph-uri``) is queried in a child forked for it, with the same limits.
     """
     if target is None:
-        from starlette.concurrency import run_in_threadpool
-
-        info = await run_in_threadpool(checked_info, text)  # cached: the handler asked the gate already
         return await _pooled(site, text, None, trusted=False, info=info)
     return await run_bounded(
         site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=target), left)
@@ -230,12 +222,12 @@ async def answer_query(
 
     site = web.site_of(request)
     try:
-        form = await run_in_threadpool(checked_form, text)  # the gate never runs on the event loop
-        media = choose_media(form, request.headers.get("accept"), formats)
+        info = await run_in_threadpool(checked_info, text)  # the gate never runs on the event loop
+        media = choose_media(form_of(info), request.headers.get("accept"), formats)
         target = None
         if default_graphs or named_graphs:
             target = await run_in_threadpool(dataset_store, site, default_graphs, named_graphs)
-        result = await execute(site, text, target)
+        result = await execute(site, text, info, target)
         body = serialize(result, media)
     except HttpError as exc:
         return plain_error(exc.status, exc.message, exc.headers)

@@ -16,7 +16,7 @@ from sco_kg.rdf import iri
 from sco_kg.server.conneg import HTML, RESULT_ALIASES, RESULT_MEDIA, choose_media, negotiate
 from sco_kg.server.errors import HttpError, error_status, plain_error
 from sco_kg.server.links import Linker
-from sco_kg.server.protocol import checked_form, execute, execute_canned, serialize
+from sco_kg.server.protocol import checked_info, execute, execute_canned, serialize
 from sco_kg.server.views import results_view
 from sco_kg.server.web import base_url, error_page, linker_of, query_pairs, read_body, render, site_of, values
 
@@ -252,8 +252,8 @@ async def _run(
         base, extra = f"queries/{name}", dict(params)
     else:
         full = predeclare(text)
-        await run_in_threadpool(checked_form, full)  # the gate never runs on the event loop
-        result = await execute(site, full)
+        info = await run_in_threadpool(checked_info, full)  # the gate never runs on the event loop
+        result = await execute(site, full, info)
         base, extra = "sparql", {"query": full}
     kind = "graph" if result.form in ("CONSTRUCT", "DESCRIBE") else "select"
     view = fold_labels(results_view(site, link, result, lang))
