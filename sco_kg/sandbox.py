@@ -85,6 +85,14 @@ _HOST_EVENTS = {
 }
 _LOOKUP_EVENTS = ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr")
 
+#: every event :func:`_dispatch` looks at
+_WATCHED = frozenset(
+    {
+        "open", "os.rename", "os.remove", "os.rmdir", "os.mkdir", "shutil.rmtree", "os.truncate", "os.symlink",
+        "os.link", "urllib.Request", "socket.connect", "webbrowser.open", *_HOST_EVENTS, *_LOOKUP_EVENTS,
+    }
+)  # fmt: skip
+
 
 class SandboxViolation(ScoKgError, PermissionError):
     """The process tried to reach a host or open a file that the active sandbox policy does not allow."""
@@ -221,6 +229,9 @@ def _is_address(host: str) -> bool:
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
+    # Most audit events are none of ours (a server request raises ~16, mostly ``builtins.id``): leave first.
+    if event not in _WATCHED:
+        return
     policies = _active
     if not policies or getattr(_local, "busy", False):
         return

@@ -7,7 +7,6 @@ state on ``request.app.state.site``. The app reads one pyoxigraph ``Store`` and 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,32 +15,18 @@ from sco_kg import sandbox
 from sco_kg.errors import ScoKgError
 from sco_kg.server.endpoint import sparql
 from sco_kg.server.errors import HttpError, error_status
+from sco_kg.server.fast import SparqlFastPath
 from sco_kg.server.pages import diagram_file, explain_page, home, resource, search_page, text_page
 from sco_kg.server.queries import queries_index, queries_run, query_page
 from sco_kg.server.site import ServerConfig, Site
 from sco_kg.server.void import dumps, void
-from sco_kg.server.web import STATIC_DIR, error_page
+from sco_kg.server.web import CORS_HEADERS, SECURITY_HEADERS, STATIC_DIR, error_page, log_request
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-
-CORS_HEADERS = [
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-    (b"access-control-allow-headers", b"Accept, Content-Type"),
-    (b"access-control-expose-headers", b"Content-Location, Link, Vary, X-SCO-KG-Truncated"),
-]
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    ),
-]
 
 
 class ServerMiddleware:
@@ -81,11 +66,7 @@ class ServerMiddleware:
                 await self.app(scope, receive, send_wrapper)
         finally:
             if not self.config.quiet:
-                ms = (time.perf_counter() - start) * 1000
-                path = scope.get("path", "")
-                print(
-                    f"{scope.get('method', '-')} {path} {status_box[0] or '-'} {ms:.1f}ms", file=sys.stderr, flush=True
-                )
+                log_request(scope, status_box[0], start)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -112,6 +93,7 @@ def create_app(store: ox.Store, config: ServerConfig | None = None) -> Starlette
     from starlette.staticfiles import StaticFiles
 
     config = config or ServerConfig()
+    policy = sandbox.server_policy(config.cache_dir)
     routes = [
         Route("/", home, methods=["GET", "HEAD"]),
         Route("/sparql", sparql, methods=["GET", "HEAD", "POST", "OPTIONS"]),
@@ -130,8 +112,10 @@ def create_app(store: ox.Store, config: ServerConfig | None = None) -> Starlette
     app = Starlette(
         routes=routes,
         middleware=[
+            # GET /sparql?query=… without the framework's layers (same answer, headers, policy and log).
+            Middleware(SparqlFastPath, config=config, policy=policy),
             # Defence in depth (SECURITY.md T3): no network, no files outside the project while answering.
-            Middleware(sandbox.SandboxMiddleware, policy=sandbox.server_policy(config.cache_dir)),
+            Middleware(sandbox.SandboxMiddleware, policy=policy),
             Middleware(ServerMiddleware, config=config),
         ],
         exception_handlers={HttpError: _http_error, ScoKgError: _project_error},

@@ -8,6 +8,7 @@ q-value, ties go to the server's order. The ``format`` parameter (SPARQLWrapper'
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from sco_kg.server.errors import HttpError
@@ -198,6 +199,11 @@ def choose_media(form: str, accept: str | None, formats: Sequence[str]) -> str:
     Raises:
         HttpError: 406 when nothing acceptable can be produced.
     """
+    return _choose_media(form, accept, tuple(formats))
+
+
+@functools.lru_cache(maxsize=512)  # a few distinct Accept headers make most requests (refusals are not kept)
+def _choose_media(form: str, accept: str | None, formats: tuple[str, ...]) -> str:
     graph = form == "graph"
     names = GRAPH_FORMAT_NAMES if graph else RESULT_FORMAT_NAMES
     aliases = GRAPH_ALIASES if graph else RESULT_ALIASES

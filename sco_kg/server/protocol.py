@@ -20,7 +20,7 @@ declared type (tests/test_server.py checks both).
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +30,7 @@ from sco_kg import export
 from sco_kg.engine.errors import PoolBusy
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
-from sco_kg.engine.run import run, run_in_pool
+from sco_kg.engine.run import run, run_here, run_in_pool
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError
 from sco_kg.rdf import iri
 from sco_kg.server import web
@@ -42,7 +42,7 @@ from sco_kg.server.conneg import (
     RESULTS_JSON,
     choose_media,
 )
-from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status, plain_error
+from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status
 from sco_kg.server.site import RDF_TYPE, RDFS, Site
 from sco_kg.sparql import catalog, gate
 from sco_kg.sparql.info import QueryInfo
@@ -60,13 +60,16 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = iri.PREFIXES["void"]
 XSD_INTEGER = iri.PREFIXES["xsd"] + "integer"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+PLAIN = "text/plain; charset=utf-8"
 GRACE = 1.0  # seconds the event loop waits past the deadline for the killed child to be reported
 
 
-@functools.lru_cache(maxsize=1024)
-def _verdict(text: str) -> tuple[QueryInfo | None, str, str]:
-    """The gate's verdict on ``text`` (one parse; cached by text): the QueryInfo, or the kind and message of a
-    refusal. The info goes with the query to its worker, which then does not parse the text again."""
+VERDICTS = 1024  # gate verdicts kept, by query text (a client can only fill it, not grow it)
+_verdicts: dict[str, tuple[QueryInfo | None, str, str]] = {}
+
+
+def _judge(text: str) -> tuple[QueryInfo | None, str, str]:
+    """The gate's verdict on ``text`` (one parse): the QueryInfo, or the kind and message of a refusal."""
     try:
         return gate.check(text), "", ""
     except QueryRejected as exc:
@@ -82,6 +85,26 @@ def _verdict(text: str) -> tuple[QueryInfo | None, str, str]:
         return None, "error", str(exc)
 
 
+def _verdict(text: str) -> tuple[QueryInfo | None, str, str]:
+    verdict = _verdicts.get(text)
+    if verdict is None:
+        verdict = _judge(text)
+        while len(_verdicts) >= VERDICTS:  # the oldest goes first
+            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                del _verdicts[next(iter(_verdicts))]
+        _verdicts[text] = verdict
+    return verdict
+
+
+def _raise_refusal(kind: str, message: str) -> None:
+    if kind == "update":
+        raise UpdateRefused(message)
+    if kind == "rejected":
+        raise QueryRejected(message)
+    if kind == "error":
+        raise QueryError(message)
+
+
 def checked_info(text: str) -> QueryInfo:
     """Return the gate's :class:`QueryInfo` of a query it lets run here (verdicts are cached by text).
 
@@ -91,13 +114,22 @@ def checked_info(text: str) -> QueryInfo:
         QueryError: not a SPARQL query at all (400).
     """
     info, kind, message = _verdict(text)
-    if kind == "update":
-        raise UpdateRefused(message)
-    if kind == "rejected":
-        raise QueryRejected(message)
-    if kind == "error" or info is None:
-        raise QueryError(message)
+    _raise_refusal(kind, message)
+    assert info is not None
     return info
+
+
+async def gate_verdict(text: str) -> QueryInfo:
+    """:func:`checked_info` from the cache when the text was judged before, else parsed in a thread (the gate's
+    parse never runs on the event loop)."""
+    known = _verdicts.get(text)
+    if known is not None:
+        _raise_refusal(known[1], known[2])
+        assert known[0] is not None
+        return known[0]
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(checked_info, text)
 
 
 def form_of(info: QueryInfo) -> str:
@@ -143,6 +175,13 @@ async def _pooled(
     site: Site, text: str, bindings: Mapping[str, Term] | None, trusted: bool, info: QueryInfo | None = None
 ) -> Result:
     limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+    if site.guard is not None:  # a serving process of sco-kg serve: the query runs here, in one of its threads
+        store = site.query_store
+        key = (text, tuple(sorted(bindings.items())) if bindings else ())
+        return await site.guard.run(
+            lambda: run_here(store, text, limits, info=info, bindings=bindings, trusted=trusted), key
+        )
+    assert site.pool is not None
     try:
         return await run_in_pool(
             site.pool, text, limits, bindings=bindings, trusted=trusted, wait=limits.timeout, info=info
@@ -158,11 +197,16 @@ async def execute(site: Site, text: str, info: QueryInfo, target: Any = None) ->
     """Return the result of ``text`` (``info``: the gate's verdict on it, :func:`checked_info`) on the site's query
     store, or on ``target``, within the server's limits.
 
-    On the query store, a worker of the site's pool runs the query without parsing it again; a store built for
-    one request (``default-graph-uri``) is queried in a child forked for it, with the same limits.
+    In a serving process of ``sco-kg serve`` the query runs in one of its threads, under its
+    :class:`~sco_kg.server.guard.QueryGuard`. Otherwise, on the query store, a worker of the site's pool runs
+    it without parsing it again; a store built for one request (``default-graph-uri``) is queried in a child
+    forked for it, with the same limits.
     """
     if target is None:
         return await _pooled(site, text, None, trusted=False, info=info)
+    if site.guard is not None:
+        limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+        return await site.guard.run(lambda: run_here(target, text, limits, info=info))
     return await run_bounded(
         site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=target), left)
     )
@@ -209,6 +253,45 @@ def dataset_store(site: Site, default_graphs: Sequence[str], named_graphs: Seque
     return store
 
 
+Answer = tuple[int, dict[str, str], bytes]
+
+
+async def answer(
+    site: Site,
+    text: str,
+    accept: str | None,
+    formats: Sequence[str] = (),
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+) -> Answer:
+    """Check, run and serialise one query: return the status, headers and body (no framework involved).
+
+    Every ``/sparql`` answer comes from here, whether the request came through Starlette
+    (:func:`answer_query`) or the server's fast path (:mod:`sco_kg.server.fast`).
+    """
+    try:
+        info = await gate_verdict(text)
+        media = choose_media(form_of(info), accept, formats)
+        target = None
+        if default_graphs or named_graphs:
+            from starlette.concurrency import run_in_threadpool
+
+            target = await run_in_threadpool(dataset_store, site, default_graphs, named_graphs)
+        result = await execute(site, text, info, target)
+        body = serialize(result, media)
+    except HttpError as exc:
+        return exc.status, {**exc.headers, "Content-Type": PLAIN}, exc.message.rstrip().encode() + b"\n"
+    except ScoKgError as exc:
+        status = error_status(exc)
+        headers = {"Content-Type": PLAIN, **({"Retry-After": "5"} if status == 503 else {})}
+        return status, headers, str(exc).rstrip().encode() + b"\n"
+    charset = "; charset=utf-8" if media not in (RESULTS_JSON, JSONLD) else ""
+    headers = {"Content-Type": media + charset, "Vary": "Accept"}
+    if result.truncated:
+        headers["X-SCO-KG-Truncated"] = f"max-rows={site.config.max_rows}"
+    return 200, headers, body
+
+
 async def answer_query(
     request: Request,
     text: str,
@@ -216,30 +299,15 @@ async def answer_query(
     default_graphs: Sequence[str] = (),
     named_graphs: Sequence[str] = (),
 ) -> Response:
-    """Check, run and serialise one query; the status is final before any byte of the body is sent."""
-    from starlette.concurrency import run_in_threadpool
+    """:func:`answer` as a Starlette response; the status is final before any byte of the body is sent."""
     from starlette.responses import Response
 
     site = web.site_of(request)
-    try:
-        info = await run_in_threadpool(checked_info, text)  # the gate never runs on the event loop
-        media = choose_media(form_of(info), request.headers.get("accept"), formats)
-        target = None
-        if default_graphs or named_graphs:
-            target = await run_in_threadpool(dataset_store, site, default_graphs, named_graphs)
-        result = await execute(site, text, info, target)
-        body = serialize(result, media)
-    except HttpError as exc:
-        return plain_error(exc.status, exc.message, exc.headers)
-    except ScoKgError as exc:
-        status = error_status(exc)
-        headers = {"Retry-After": "5"} if status == 503 else None
-        return plain_error(status, str(exc), headers)
-    headers = {"Vary": "Accept"}
-    if result.truncated:
-        headers["X-SCO-KG-Truncated"] = f"max-rows={site.config.max_rows}"
-    charset = "; charset=utf-8" if media not in (RESULTS_JSON, JSONLD) else ""
-    return Response(body, media_type=media + charset, headers=headers)
+    status, headers, body = await answer(
+        site, text, request.headers.get("accept"), formats, default_graphs, named_graphs
+    )
+    media = headers.pop("Content-Type")
+    return Response(body, status_code=status, media_type=media, headers=headers)
 
 
 def _n(value: str) -> export.Term:

@@ -16,7 +16,7 @@ from sco_kg.rdf import iri
 from sco_kg.server.conneg import HTML, RESULT_ALIASES, RESULT_MEDIA, choose_media, negotiate
 from sco_kg.server.errors import HttpError, error_status, plain_error
 from sco_kg.server.links import Linker
-from sco_kg.server.protocol import checked_info, execute, execute_canned, serialize
+from sco_kg.server.protocol import execute, execute_canned, gate_verdict, serialize
 from sco_kg.server.views import results_view
 from sco_kg.server.web import base_url, error_page, linker_of, query_pairs, read_body, render, site_of, values
 
@@ -243,8 +243,6 @@ async def _run(
     request: Request, name: str, params: dict[str, str], text: str, lang: str
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Run the canned query ``name`` (when given) or the ad-hoc ``text``; return the table view and download links."""
-    from starlette.concurrency import run_in_threadpool
-
     site = site_of(request)
     link, _ = linker_of(request)
     if name:
@@ -252,7 +250,7 @@ async def _run(
         base, extra = f"queries/{name}", dict(params)
     else:
         full = predeclare(text)
-        info = await run_in_threadpool(checked_info, full)  # the gate never runs on the event loop
+        info = await gate_verdict(full)
         result = await execute(site, full, info)
         base, extra = "sparql", {"query": full}
     kind = "graph" if result.form in ("CONSTRUCT", "DESCRIBE") else "select"

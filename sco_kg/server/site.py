@@ -34,6 +34,8 @@ from sco_kg.server.conneg import lang_matches
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
+    from sco_kg.server.guard import QueryGuard
+
 T = TypeVar("T")
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -70,7 +72,10 @@ class ServerConfig:
     max_query_string: int = 16_384
     quiet: bool = False
     inferred: bool = True
+    #: queries that run at once: the size of the query worker pool, or, with ``processes``, per serving process
     workers: int = 4
+    #: serving processes (:mod:`sco_kg.server.prefork`): 0 = this one process, queries in a worker pool
+    processes: int = 0
     #: bytes one query may grow its worker by (RLIMIT_DATA above the worker's size at start)
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
     cache_dir: Path | None = None
@@ -182,14 +187,18 @@ class Site:
         #: distinct triples of the default graph (the union), what VoID and the service description count.
         self.triples = sum(1 for _ in self.query_store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         self.subclasses = self._sco_hierarchy()
-        # The query workers (issue 13): forked now, before the server starts its threads, from a process that
-        # holds the query store, so every worker shares it copy-on-write. A deadline kills and replaces a
-        # worker; each is bounded in memory and has no network.
-        self.pool = WorkerPool(
-            _query_store_of(self), size=config.workers, memory_limit=config.memory_limit,
-            name="sco-kg-sparql", limit_hint="sco-kg serve --memory-limit",
-        )  # fmt: skip
-        weakref.finalize(self, self.pool.close)
+        #: set in each serving process of ``sco-kg serve`` (:mod:`sco_kg.server.prefork`): queries run there
+        self.guard: QueryGuard | None = None
+        self.pool: WorkerPool | None = None
+        if not config.processes:
+            # The query workers (issue 13): forked now, before the server starts its threads, from a process
+            # that holds the query store, so every worker shares it copy-on-write. A deadline kills and
+            # replaces a worker; each is bounded in memory and has no network.
+            self.pool = WorkerPool(
+                _query_store_of(self), size=config.workers, memory_limit=config.memory_limit,
+                name="sco-kg-sparql", limit_hint="sco-kg serve --memory-limit",
+            )  # fmt: skip
+            weakref.finalize(self, self.pool.close)
         self._export: tuple[list[export.Quad], dict[str, list[int]]] | None = None
         self._export_lock = threading.Lock()
 

@@ -103,9 +103,7 @@ def _asserted(graphs: Sequence[str]) -> list[str]:
     return [g for g in graphs if g not in iri.INFERRED_GRAPHS]
 
 
-def _value_view(
-    site: Site, link: Linker, st: Statement, term: Any, lang: str, graphs: Sequence[str]
-) -> dict[str, Any]:
+def _value_view(site: Site, link: Linker, st: Statement, term: Any, lang: str, graphs: Sequence[str]) -> dict[str, Any]:
     """Return how one value of a statement shows: the term, whether it is inferred (with its why? link), and the
     sentences of ``graphs`` that state it."""
     view = term_view(site, link, term, lang)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +18,28 @@ from sco_kg.server.words import LANG_NAMES, UI
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
+
+CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Accept, Content-Type"),
+    (b"access-control-expose-headers", b"Content-Location, Link, Vary, X-SCO-KG-Truncated"),
+]
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    ),
+]
+
+
+def log_request(scope: dict[str, Any], status: int, start: float) -> None:
+    """Write the request's log line to stderr: method, path, status and milliseconds since ``start``."""
+    ms = (time.perf_counter() - start) * 1000
+    print(f"{scope.get('method', '-')} {scope.get('path', '')} {status or '-'} {ms:.1f}ms", file=sys.stderr, flush=True)
+
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"

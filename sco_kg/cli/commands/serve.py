@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import socket
 import sys
+from typing import Any
 
 from sco_kg.cli.commands._common import add_read_options, byte_count, port_number, positive_float, positive_int
 from sco_kg.engine.limits import DEFAULT_TIMEOUT
@@ -66,9 +68,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers",
         type=positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes that answer requests (default: the number of CPUs, at most 4); a worker whose "
+        "query overruns its time or memory limit is replaced",
+    )
+    p.add_argument(
+        "--threads",
+        type=positive_int,
         default=4,
         metavar="N",
-        help="query worker processes (default: 4); a query that overruns is killed and its worker replaced",
+        help="queries one worker process runs at once (default: 4); when all are busy for the time limit, 503",
     )
     add_read_options(p)
 
@@ -117,13 +127,17 @@ def run(args: argparse.Namespace) -> int:
 
     from sco_kg.cli.commands._common import source_of
     from sco_kg.dataset import open_store
-    from sco_kg.server import ServerConfig, create_app
+    from sco_kg.server import ServerConfig, create_app, prefork
 
     source = source_of(args)
     data = open_store(source)
+    processes = args.workers or min(4, os.cpu_count() or 1)
+    if prefork.AVAILABLE and source.store_dir is not None:
+        data = _in_memory(data)  # an on-disk store's background threads do not survive the fork of the workers
     config = ServerConfig(
         base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred,
-        source=source, memory_limit=args.memory_limit or None, workers=args.workers,
+        source=source, memory_limit=args.memory_limit or None, workers=args.threads,
+        processes=processes if prefork.AVAILABLE else 0,
     )  # fmt: skip
     app = create_app(data, config)
     sock = _bind(args.host, args.port)
@@ -131,9 +145,24 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         shown = f"[{host}]" if ":" in host else host
         print(f"sco-kg: serving http://{shown}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off")
-    )
     with sock:
+        if config.processes:
+            prefork.prepare()
+            supervisor = prefork.Supervisor(
+                lambda retire: prefork.serve_worker(app, sock, retire), config.processes,
+                grace=config.timeout + 2, quiet=args.quiet,
+            )  # fmt: skip
+            return supervisor.run()
+        server = uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off")
+        )
         server.run(sockets=[sock])
     return 0
+
+
+def _in_memory(store: Any) -> Any:
+    import pyoxigraph as ox
+
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    return copy
