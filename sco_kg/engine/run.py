@@ -335,6 +335,41 @@ def run_here(
     return _finish(result, overflow, limits)
 
 
+#: the result formats pyoxigraph writes itself, byte for byte as :meth:`Result.serialize` (tests/test_prefork.py
+#: compares them on every canned query)
+RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+
+
+def writes_itself(info: QueryInfo, fmt: str) -> bool:
+    """Whether :func:`serialized_here` gives the bytes of ``Result.serialize(fmt)`` for this query: SELECT in
+    every result format, ASK in JSON and XML (CSV and TSV define no boolean; ours ends the line, pyoxigraph not)."""
+    if info.is_update or fmt not in RESULT_FORMATS:
+        return False
+    return info.form == "SELECT" or (info.form == "ASK" and fmt in ("json", "xml"))
+
+
+def serialized_here(target: Any, text: str, info: QueryInfo, fmt: str) -> bytes:
+    """Return the answer of a SELECT or ASK ``text`` on the pyoxigraph ``target``, written by pyoxigraph itself.
+
+    The same bytes as ``run_here(...).serialize(fmt)`` without building Python terms: for a caller that knows
+    the result fits the row cap (a server answering a query it ran before on the same read-only store). No
+    row cap and no deadline here. ``fmt``: one of :data:`RESULT_FORMATS`.
+    """
+    import pyoxigraph as ox
+
+    if not writes_itself(info, fmt):
+        raise UsageError(f"pyoxigraph does not write {info.form} results as {fmt} the way Result.serialize does")
+    formats = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}  # fmt: skip
+    try:
+        body: bytes = target.query(text, **_query_options(target, info)).serialize(format=formats[fmt])
+    except SyntaxError as exc:
+        raise _syntax_error(exc) from None
+    except (OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise QueryError(f"query failed: {' '.join(str(exc).split())}") from None
+    return body
+
+
 def run_canned(
     name: str,
     params: Mapping[str, str | Term] | None = None,

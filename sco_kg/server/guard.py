@@ -88,12 +88,21 @@ class QueryGuard:
             resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
             threading.Thread(target=self._watch, name="sco-kg-memory", daemon=True).start()
 
-    async def run(self, job: Callable[[], T], key: Hashable = None) -> T:
+    async def run(
+        self,
+        job: Callable[[], T],
+        key: Hashable = None,
+        *,
+        again: Callable[[], T] | None = None,
+        keep: Callable[[T], bool] | None = None,
+    ) -> T:
         """Return ``job()`` run in a query thread of this process, within the slots, deadline and memory limit.
 
         ``key`` names the work (a query text on this read-only store, with its bindings): work that finished in
         under :data:`QUICK_SECONDS` the last time it ran is run on the event loop itself, without the hand-off
         to a thread (the same query on the same read-only data costs the same; the hand-off would cost more).
+        ``again``: what to run then instead of ``job`` (the same answer, cheaper to make); ``keep(value)``: whether
+        this value lets the work count as quick (e.g. not when the row cap cut it).
 
         Raises:
             ServerBusy: no slot became free within the time limit (503).
@@ -101,7 +110,7 @@ class QueryGuard:
             MemoryLimitExceeded: the process grew past the memory limit while it ran (422); it retires.
         """
         if key is not None and key in self._quick:
-            return job()
+            return (again or job)()
         loop = self._loop = asyncio.get_running_loop()
         try:
             if self._slots.locked():  # wait for a slot only when none is free (wait_for costs a task)
@@ -123,7 +132,7 @@ class QueryGuard:
                 started = time.perf_counter()
                 value: Any = job()
                 ok = True
-                if key is not None and time.perf_counter() - started < QUICK_SECONDS:
+                if key is not None and time.perf_counter() - started < QUICK_SECONDS and (keep is None or keep(value)):
                     self._remember(key)
             except BaseException as exc:  # handed to the waiting request as it is
                 value, ok = exc, False
