@@ -244,3 +244,16 @@ def test_the_lexer_describes_every_canned_query_as_the_gate_does(q):
     assert (by_lexer.ordered, by_lexer.projection) == (by_gate.ordered, by_gate.projection)
     hosts = [s.split("/")[2] for s in by_gate.services]
     assert gate.check(q.text, allow_service=hosts).form == q.form
+
+
+def test_a_query_file_is_parsed_once_and_again_after_an_edit(tmp_path: Path) -> None:
+    """load_file keeps the parsed query while the file is unchanged (pages list the catalogue on every request)
+    and reads it again once it changes."""
+    cat = catalog
+    source = cat.get("signatories").path.read_text(encoding="utf-8")
+    target = tmp_path / "signatories.rq"
+    target.write_text(source, encoding="utf-8")
+    first = cat.load_file(target)
+    assert cat.load_file(target) is first  # not parsed again
+    target.write_text(source.replace("States that signed", "The states that signed"), encoding="utf-8")
+    assert cat.load_file(target).summary.startswith("The states that signed")

@@ -178,12 +178,30 @@ def parse(text: str, path: Path) -> Query:
     )  # fmt: skip
 
 
+_PARSED: dict[Path, tuple[tuple[int, int, int], Query]] = {}
+
+
 def load_file(path: Path) -> Query:
-    """Return the :class:`Query` in ``path``.
+    """Return the :class:`Query` in ``path`` (parsed once while the file's size and mtime stay the same: a page
+    that lists the catalogue reads it on every request).
 
     Raises:
         CatalogError: the file cannot be read or does not pass the checks.
     """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    known = _PARSED.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    query = _read(path)
+    _PARSED[path] = (stamp, query)
+    return query
+
+
+def _read(path: Path) -> Query:
     try:
         text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # a byte-order mark is accepted
     except UnicodeDecodeError:
