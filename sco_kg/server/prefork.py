@@ -208,11 +208,17 @@ class Supervisor:
 
 def prepare() -> None:
     """In the supervisor, before the workers are forked: do once the work every worker would do on its first
-    query (the gate's grammar is made ready on its first parse, ~30-300 ms), so a replacement answers at once."""
+    query (the gate's grammar is made ready on its first parse, ~30-300 ms), so a replacement answers at once;
+    then freeze the objects loaded so far out of the garbage collector, so the workers' collections do not
+    touch (and copy) the pages they share."""
     from sco_kg.server.protocol import checked_info
 
     checked_info("PREFIX x: <http://example.org/> SELECT ?s WHERE { ?s x:p ?o FILTER(lang(?o) = 'en') } LIMIT 1")
     checked_info("ASK {}")
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the objects loaded so far stay out of the workers' collections: fewer copy-on-write pages
 
 
 def serve_worker(app: object, sock: socket.socket, retire: Callable[[str], None]) -> None:
