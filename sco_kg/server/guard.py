@@ -127,6 +127,10 @@ class QueryGuard:
             if not waiter.done():
                 (waiter.set_result if ok else waiter.set_exception)(value)
 
+        def finish(ok: bool, value: Any) -> None:  # the thread is free again: so is its slot
+            self._slots.release()
+            settle(ok, value)
+
         def work() -> None:
             try:
                 started = time.perf_counter()
@@ -136,7 +140,8 @@ class QueryGuard:
                     self._remember(key)
             except BaseException as exc:  # handed to the waiting request as it is
                 value, ok = exc, False
-            loop.call_soon_threadsafe(settle, ok, value)
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the process is exiting
+                loop.call_soon_threadsafe(finish, ok, value)
 
         def expire() -> None:
             settle(False, QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s"))
@@ -148,11 +153,9 @@ class QueryGuard:
         self.executor.submit(work)
         try:
             return await waiter
-        finally:
+        finally:  # a query given up on (deadline, memory) keeps its thread and slot until it ends or the process does
             timer.cancel()
             self._running.discard(waiter)
-            if not self.retiring:  # a retiring process's stuck threads keep their slots until it exits
-                self._slots.release()
 
     def _remember(self, key: Hashable) -> None:
         while len(self._quick) >= QUICK_KEYS:  # the oldest goes first

@@ -208,13 +208,17 @@ class Supervisor:
 
 def prepare() -> None:
     """In the supervisor, before the workers are forked: do once the work every worker would do on its first
-    query (the gate's grammar is made ready on its first parse, ~30-300 ms), so a replacement answers at once;
+    query (the gate's grammar is made ready on its first parse, ~30-300 ms; the page templates compiled), so a
+    replacement answers at once;
     then freeze the objects loaded so far out of the garbage collector, so the workers' collections do not
     touch (and copy) the pages they share."""
     from sco_kg.server.protocol import checked_info
 
     checked_info("PREFIX x: <http://example.org/> SELECT ?s WHERE { ?s x:p ?o FILTER(lang(?o) = 'en') } LIMIT 1")
     checked_info("ASK {}")
+    from sco_kg.server.web import compile_templates
+
+    compile_templates()
     import gc
 
     gc.collect()
@@ -240,6 +244,8 @@ def serve_worker(app: object, sock: socket.socket, retire: Callable[[str], None]
 
     def retire_now(reason: str) -> None:
         retire(reason)
+        for listener in getattr(server, "servers", ()):  # stop accepting now, not at uvicorn's next tick (0.1 s)
+            listener.close()
         server.should_exit = True
 
     site.guard = QueryGuard(config.workers, config.timeout, config.memory_limit, retire_now)

@@ -124,6 +124,16 @@ def _templates() -> Any:
     return _jinja_env
 
 
+def compile_templates() -> int:
+    """Compile every page template now (``sco-kg serve`` does it once, before it forks its workers); return
+    how many there are."""
+    env = _templates()
+    names = sorted(p.name for p in TEMPLATES_DIR.glob("*.html"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render(
     request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
 ) -> Response:
