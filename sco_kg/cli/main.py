@@ -52,11 +52,12 @@ def _command_module(name: str) -> ModuleType | None:
         raise
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, overview: bool = False) -> argparse.ArgumentParser:
     """Return the top-level parser with one subparser per available command (or only for command ``only``).
 
     Building the subparser of every command imports every command module; when argv names a command, only that
-    one is imported, which keeps the start-up of the read path short.
+    one is imported, which keeps the start-up of the read path short. ``overview``: the subparsers get no
+    options (enough for ``sco-kg --help``, ``--version`` and an unknown command, which list the commands only).
     """
     parser = _Parser(
         prog="sco-kg",
@@ -75,7 +76,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             description=getattr(module, "DESCRIPTION", module.HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        module.add_arguments(p)
+        if not overview:
+            module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
 
@@ -88,7 +90,8 @@ def _tell(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
+    only = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only=only, overview=only is None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from sco_kg.rdf.term import Term
 
 from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
-from sco_kg.engine.limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
 # The graph formats a CONSTRUCT/DESCRIBE result is written in (``table`` gives Turtle).
 GRAPH_FORMATS = RDF_FORMATS
@@ -34,6 +33,8 @@ _FORMAT = format_type(RESULT_FORMATS + RDF_FORMATS)
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Add ``--format``, the read options, ``--lang``, ``--engine``, the limits, ``--allow-service`` and the remote
     options (``--endpoint`` with its store and auth options): what ``query`` and ``sparql`` share."""
+    from sco_kg.engine.limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
     p.add_argument("--format", metavar="FORMAT", default="table", type=_FORMAT,
                    help="table (default; labels instead of IRIs, fitted to the terminal), md, csv, tsv, "
                    "json (srj), xml (srx: SPARQL XML results); for CONSTRUCT/DESCRIBE: turtle (ttl, the "

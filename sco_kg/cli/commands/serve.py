@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import socket
 import sys
+from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_read_options, byte_count, port_number, positive_float, positive_int
-from sco_kg.engine.limits import DEFAULT_TIMEOUT
 from sco_kg.errors import ScoKgError, UsageError
+
+if TYPE_CHECKING:
+    import socket
 
 HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
 DESCRIPTION = """Serve the knowledge graph over HTTP (Starlette + uvicorn; needs the 'server' extra).
@@ -31,6 +32,8 @@ SERVER_MODULES = ("starlette", "uvicorn", "jinja2")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``serve``."""
+    from sco_kg.engine.limits import DEFAULT_TIMEOUT
+
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
     p.add_argument("--port", type=port_number(0), default=8000, help="TCP port (default: 8000; 0 picks a free one)")
     p.add_argument(
@@ -75,6 +78,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     """Return a listening socket on ``host:port``, or raise a one-line error (port in use, bad address)."""
+    import socket
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -94,6 +99,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def missing_server_modules() -> list[str]:
     """Return the modules of the 'server' extra that are not installed."""
+    import importlib.util
+
     return [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
 
 
