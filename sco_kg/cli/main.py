@@ -13,10 +13,13 @@ import importlib
 import os
 import sys
 from types import ModuleType
-from typing import NoReturn
 
 from sco_kg.errors import ScoKgError
 from sco_kg.version import __version__
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # Order shown in --help.
 COMMANDS = [
@@ -34,6 +37,31 @@ COMMANDS = [
     "explain",
     "mcp",
 ]
+
+
+def _terminal_columns() -> int:
+    """Return ``shutil.get_terminal_size().columns``, without importing shutil (and bz2, lzma) at start-up."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Help(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal width (argparse imports shutil to ask, even to parse)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
+
+class _RawHelp(_Help, argparse.RawDescriptionHelpFormatter):
+    """:class:`_Help` that keeps the line breaks of a command's description (its examples)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +91,7 @@ def build_parser(only: str | None = None, overview: bool = False) -> argparse.Ar
         prog="sco-kg",
         description="The 2001 Declaration of the Shanghai Cooperation Organization as a knowledge graph.",
         epilog="Run 'sco-kg COMMAND --help' for the options of a command.",
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"sco-kg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -74,7 +103,7 @@ def build_parser(only: str | None = None, overview: bool = False) -> argparse.Ar
             name,
             help=module.HELP,
             description=getattr(module, "DESCRIPTION", module.HELP),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_RawHelp,
         )
         if not overview:
             module.add_arguments(p)

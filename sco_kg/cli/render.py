@@ -17,10 +17,10 @@ import os
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from sco_kg.rdf import iri
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:  # the table helpers stay importable without the query engine (``sco-kg queries``, ``stats``)
     from sco_kg.engine.results import Result
     from sco_kg.rdf.term import Term

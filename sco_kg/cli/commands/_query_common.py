@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import (
     add_lang_option,
@@ -17,13 +16,13 @@ from sco_kg.cli.commands._common import (
     source_of,
 )
 from sco_kg.cli.commands._remote_options import add_remote_options
+from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from sco_kg.engine.limits import Limits
     from sco_kg.engine.results import Result
     from sco_kg.rdf.term import Term
-
-from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
 
 # The graph formats a CONSTRUCT/DESCRIBE result is written in (``table`` gives Turtle).
 GRAPH_FORMATS = RDF_FORMATS

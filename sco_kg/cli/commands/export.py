@@ -6,11 +6,11 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_with_options
 from sco_kg.cli.formats import RDF_FORMATS, DeprecatedFormatFlag, deprecated, format_type
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from types import FrameType
 

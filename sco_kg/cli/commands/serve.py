@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_read_options, byte_count, port_number, positive_float, positive_int
 from sco_kg.errors import ScoKgError, UsageError
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     import socket
 

@@ -14,12 +14,13 @@ import io
 import os
 import sys
 import time
-from typing import IO, TYPE_CHECKING, cast
 
 from sco_kg.cli.commands._common import add_read_options
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import IO
 
     import pyoxigraph
 
@@ -138,6 +139,8 @@ def _sources(args: argparse.Namespace) -> list[_Source]:
 
 def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progress) -> None:
     """Stream every source into ``store`` with the bulk loader; parse errors name the file."""
+    from typing import cast
+
     import pyoxigraph as ox
 
     from sco_kg.errors import DataFileError
