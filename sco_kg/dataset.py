@@ -14,7 +14,7 @@ The closure is never recomputed here when nothing changed: it comes from the mat
 
 from __future__ import annotations
 
-import threading
+import _thread
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -110,6 +110,8 @@ _CHECKED: set[tuple[str, int, int]] = set()
 
 def _closure_path(src: Source) -> Path:
     """Return :func:`~sco_kg.reasoning.materialize.materialized_path` of ``src``, saying so when it is slow."""
+    import threading
+
     from sco_kg.reasoning import materialize
 
     def compute() -> Path:
@@ -239,7 +241,7 @@ def open_store(source: Source | None = None, **fields: Any) -> pyoxigraph.Store:
 # ---------------------------------------------------------------------------------------- shared copies
 
 _CACHE: dict[tuple[Any, ...], Any] = {}
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()
 #: Bump when the content or layout of a cached query store (:func:`cached_store`) changes.
 QUERY_STORE_FORMAT = 1
 
@@ -279,9 +281,9 @@ def fill_default_graph(store: pyoxigraph.Store) -> None:
 
 
 def _query_store_file(src: Source, named_graphs: bool) -> Path:
-    import zlib  # a short, stable name for the resource root (two checkouts must not share an entry)
+    import binascii  # built in; a short, stable name for the resource root (two checkouts must not share one)
 
-    root = zlib.crc32(str(paths.resource_root()).encode())
+    root = binascii.crc32(str(paths.resource_root()).encode())
     variant = ("inferred" if src.inferred else "asserted") + ("" if src.context else "-no-context")
     return paths.cache_dir() / f"query-store-{root:08x}-{variant}{'' if named_graphs else '-default'}.nq"
 

@@ -181,20 +181,22 @@ def _job(target: Any, payload: tuple[Any, ...]) -> tuple[Result, bool]:
 def _in_thread(fn: Callable[[], _T], timeout: float) -> _T:
     """Return ``fn()`` run in a daemon thread; raise :class:`QueryTimeout` when it is not done after ``timeout``
     seconds (the query is abandoned, still running: pyoxigraph cannot be interrupted)."""
-    import threading
+    import _thread  # the threading module's start-up cost is not needed for one thread (as a daemon thread)
 
     box: dict[str, Any] = {}
+    done = _thread.allocate_lock()
+    done.acquire()
 
     def target() -> None:
         try:
             box["value"] = fn()
         except BaseException as exc:
             box["error"] = exc
+        finally:
+            done.release()
 
-    thread = threading.Thread(target=target, name="sco-kg-query", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
+    _thread.start_new_thread(target, ())
+    if not done.acquire(timeout=timeout):
         raise QueryTimeout(
             f"query ran longer than {timeout:g} s and was stopped (raise the timeout, or add LIMIT / narrow it)"
         )
