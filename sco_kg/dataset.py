@@ -5,7 +5,8 @@ A :class:`Source` names what goes in: the shipped ontology and data, with or wit
 ``with_format``), or an on-disk Oxigraph store built by ``sco-kg store build`` (``store_dir``).
 
 * :func:`load` returns it as an rdflib ``Dataset`` (the authoring path);
-* :func:`open_store` as a new pyoxigraph ``Store`` (the fast path), :func:`cached_store` as a shared one;
+* :func:`open_store` as a new pyoxigraph ``Store`` (the fast path), :func:`cached_store` as a shared one (kept
+  on disk too, as the query store cache: trusted by the stats of the input files, so a run hashes nothing);
 * :func:`summary` as triples per graph and instances per class.
 
 The closure is never recomputed here when nothing changed: it comes from the materialised N-Quads that
