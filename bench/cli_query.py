@@ -7,11 +7,18 @@ Every command runs as a fresh process, interleaved run by run (``--runs`` times 
 * ``bare pyoxigraph script``: load the shipped materialised N-Quads and run the query text, nothing else
   (the floor for a Python process that answers from this data);
 * ``sco-kg query NAME``: the product (the console script, CSV output);
+* ``sco-kg --help``: the start-up of the command line alone;
+* ``Python API``: ``import sco_kg`` and its first ``sco_kg.query(NAME)`` in a fresh interpreter;
 * ``sco-kg query NAME --store DIR``: the same on an on-disk store (only when ``query`` accepts ``--store``);
 * ``plain rdflib path``: parse the same N-Quads with rdflib and run the same query text with rdflib.
 
 The query text with its parameters bound to their defaults is the same for every engine, and the row counts
-are checked to agree before anything is timed. Target: ``sco-kg query`` median ≤ 3× ``python -c pass``.
+are checked to agree before anything is timed. Targets (issue 14): ``sco-kg query`` and ``sco-kg --help``
+median ≤ 3× ``python -c pass``; the Python API ≤ 3× the bare pyoxigraph script (which is ``import pyoxigraph``
+plus the work of loading the data and answering the query).
+
+Both console-script rows run the query store cache warm (the warm-up run fills it): that is what a user pays
+from the second command on. The first command after an install or a change of the data builds the cache.
 
 Usage::
 
@@ -32,6 +39,7 @@ from bench._util import OUT, REPO, environment, markdown_table, sco_kg_command, 
 
 PREFERRED = ("signatories", "who-signed", "members-sco", "timeline", "summits")
 TARGET_RATIO = 3.0
+API = "import sys, sco_kg\nprint(len(sco_kg.query(sys.argv[1]).rows))\n"
 
 BARE = """
 import sys, pyoxigraph as ox
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             "python -c 'import pyoxigraph'": [py, "-c", "import pyoxigraph"],
             "bare pyoxigraph script": [py, "-c", BARE, str(nq), str(qfile)],
             f"sco-kg query {q.name}": [*sco, "query", q.name, "--format", "csv"],
+            "sco-kg --help": [*sco, "--help"],
+            f"Python API: first sco_kg.query({q.name!r})": [py, "-c", API, q.name],
         }
         help_text = subprocess.run([*sco, "query", "--help"], capture_output=True, text=True).stdout
         if "--store" in help_text:
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             commands[f"sco-kg query {q.name} --store"] = [*sco, "query", q.name, "--format", "csv", "--store", str(db)]
         if args.rdflib:
             commands["plain rdflib path"] = [py, "-c", RDFLIB, str(nq), str(qfile)]
-        rows = {name: _rows(cmd) for name, cmd in commands.items() if not name.startswith("python -c")}
+        rows = {name: _rows(cmd) for name, cmd in commands.items() if not name.startswith(("python -c", "sco-kg --"))}
         if len(set(rows.values())) != 1:
             raise SystemExit(f"the engines disagree on the row count of {q.name}: {rows}")
         stats = time_commands(commands, args.runs)
@@ -151,8 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"query {q.name} ({next(iter(rows.values()))} rows), {args.runs} runs each, interleaved\n")
     print(markdown_table(["command", "median ms", "min ms", "max ms", "× python -c pass"], table))
     ratio = product / floor
-    verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
-    print(f"\nsco-kg query / python -c pass = {ratio:.2f}× (target ≤ {TARGET_RATIO}×: {verdict})")
+    help_ratio = stats["sco-kg --help"].median / floor
+    api_name = f"Python API: first sco_kg.query({q.name!r})"
+    api_ratio = stats[api_name].median / stats["bare pyoxigraph script"].median
+
+    def verdict(r: float) -> str:
+        return "met" if r <= TARGET_RATIO else "MISSED"
+
+    print(f"\nsco-kg query / python -c pass = {ratio:.2f}× (target ≤ {TARGET_RATIO}×: {verdict(ratio)})")
+    print(f"sco-kg --help / python -c pass = {help_ratio:.2f}× (target ≤ {TARGET_RATIO}×: {verdict(help_ratio)})")
+    print(f"Python API / bare pyoxigraph script = {api_ratio:.2f}× (target ≤ {TARGET_RATIO}×: {verdict(api_ratio)})")
     if "plain rdflib path" in stats:
         print(f"plain rdflib path / sco-kg query = {stats['plain rdflib path'].median / product:.1f}×")
     write_report(
@@ -168,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_to_floor": {name: s.median / floor for name, s in stats.items()},
             "target_ratio": TARGET_RATIO,
             "target_met": ratio <= TARGET_RATIO,
+            "targets": {
+                "query / python -c pass": ratio,
+                "--help / python -c pass": help_ratio,
+                "Python API / bare pyoxigraph script": api_ratio,
+            },
         },
     )
     return 0

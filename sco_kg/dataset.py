@@ -5,7 +5,8 @@ A :class:`Source` names what goes in: the shipped ontology and data, with or wit
 ``with_format``), or an on-disk Oxigraph store built by ``sco-kg store build`` (``store_dir``).
 
 * :func:`load` returns it as an rdflib ``Dataset`` (the authoring path);
-* :func:`open_store` as a new pyoxigraph ``Store`` (the fast path), :func:`cached_store` as a shared one;
+* :func:`open_store` as a new pyoxigraph ``Store`` (the fast path), :func:`cached_store` as a shared one (kept
+  on disk too, as the query store cache: trusted by the stats of the input files, so a run hashes nothing);
 * :func:`summary` as triples per graph and instances per class.
 
 The closure is never recomputed here when nothing changed: it comes from the materialised N-Quads that
@@ -14,7 +15,7 @@ The closure is never recomputed here when nothing changed: it comes from the mat
 
 from __future__ import annotations
 
-import threading
+import _thread
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -110,6 +111,8 @@ _CHECKED: set[tuple[str, int, int]] = set()
 
 def _closure_path(src: Source) -> Path:
     """Return :func:`~sco_kg.reasoning.materialize.materialized_path` of ``src``, saying so when it is slow."""
+    import threading
+
     from sco_kg.reasoning import materialize
 
     def compute() -> Path:
@@ -239,19 +242,27 @@ def open_store(source: Source | None = None, **fields: Any) -> pyoxigraph.Store:
 # ---------------------------------------------------------------------------------------- shared copies
 
 _CACHE: dict[tuple[Any, ...], Any] = {}
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()
+#: Bump when the content or layout of a cached query store (:func:`cached_store`) changes.
+QUERY_STORE_FORMAT = 1
+
+
+def _stamp_of(files: Iterable[Path]) -> list[str]:
+    out = []
+    for p in files:
+        try:
+            st = p.stat()
+            out.append(f"{p}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}")
+        except OSError:
+            out.append(f"{p}\t-")
+    return out
 
 
 def _inputs_key(kind: str, src: Source) -> tuple[Any, ...]:
     files = [*paths.ontology_files(), *paths.data_files(), *src.with_files]
-    stamp = []
-    for p in files:
-        try:
-            st = p.stat()
-            stamp.append((str(p), st.st_mtime_ns, st.st_size))
-        except OSError:
-            stamp.append((str(p), 0, 0))
-    return (kind, src, str(paths.resource_root()), tuple(stamp))
+    if src.inferred and not src.with_files:
+        files += [paths.closure_file(), paths.closure_manifest()]
+    return (kind, src, str(paths.resource_root()), tuple(_stamp_of(files)))
 
 
 def fill_default_graph(store: pyoxigraph.Store) -> None:
@@ -270,20 +281,104 @@ def fill_default_graph(store: pyoxigraph.Store) -> None:
     )
 
 
-def cached_store(source: Source | None = None) -> pyoxigraph.Store:
+def _query_store_file(src: Source, named_graphs: bool) -> Path:
+    import binascii  # built in; a short, stable name for the resource root (two checkouts must not share one)
+
+    root = binascii.crc32(str(paths.resource_root()).encode())
+    variant = ("inferred" if src.inferred else "asserted") + ("" if src.context else "-no-context")
+    return paths.cache_dir() / f"query-store-{root:08x}-{variant}{'' if named_graphs else '-default'}.nq"
+
+
+def _query_store_head(key: tuple[Any, ...], ox_version: str) -> bytes:
+    from sco_kg.version import __version__
+
+    stamp = "|".join(key[3]).replace("\r", "\\r").replace("\n", "\\n")  # one comment line
+    return f"# sco-kg query store {QUERY_STORE_FORMAT} {__version__} pyoxigraph {ox_version} {stamp}\n".encode()
+
+
+def _load_query_store(path: Path, head: bytes) -> pyoxigraph.Store | None:
+    """Return the cached query store in ``path`` when its first line is ``head``, else ``None``."""
+    import pyoxigraph as ox
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    if not data.startswith(head):
+        return None
+    store = ox.Store()
+    # The head is an N-Quads comment. The rest is our own dump of data that was parsed and checked when the entry
+    # was written (atomically): no need to check its IRIs and language tags again.
+    store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+    return store
+
+
+def _save_query_stores(src: Source, head: bytes, store: pyoxigraph.Store) -> None:
+    """Write the cache entries of ``store`` (all graphs; the default graph alone), each atomically; best effort."""
+    import pyoxigraph as ox
+
+    from sco_kg.atomic import atomic_write_bytes
+
+    default_only = ox.Store()
+    default_only.bulk_extend(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    for named_graphs, data in ((True, store), (False, default_only)):
+        try:
+            atomic_write_bytes(
+                _query_store_file(src, named_graphs), head + (data.dump(format=ox.RdfFormat.N_QUADS) or b"")
+            )
+        except OSError:
+            return  # a read-only cache directory: the next run builds the store again
+
+
+def _build_query_store(src: Source, key: tuple[Any, ...], named_graphs: bool) -> pyoxigraph.Store:
+    """Return the query store of ``src`` (the default graph alone unless ``named_graphs``), from the on-disk
+    cache entry when its stamp matches ``key``, else built from the dataset and written to the cache."""
+    import pyoxigraph as ox
+
+    head = _query_store_head(key, ox.__version__)
+    store = _load_query_store(_query_store_file(src, named_graphs), head)
+    if store is not None:
+        return store
+    full = open_store(src)
+    fill_default_graph(full)
+    _save_query_stores(src, head, full)
+    if named_graphs:
+        return full
+    default_only = ox.Store()
+    default_only.bulk_extend(full.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    return default_only
+
+
+def cached_store(source: Source | None = None, *, named_graphs: bool = True) -> pyoxigraph.Store:
     """Return a shared pyoxigraph store of ``source`` for queries, kept while its input files are unchanged.
 
     Its default graph holds the set union of the named graphs (:func:`fill_default_graph`), except for an
-    on-disk store, which is opened read-only as built.
+    on-disk store, which is opened read-only as built. ``named_graphs=False`` may return a store that holds the
+    default graph alone: enough for a query that names no graph (no ``GRAPH``, ``FROM`` or ``FROM NAMED``), and
+    loaded in half the time.
+
+    Without files of the user, the store is also kept on disk, in :func:`sco_kg.paths.cache_dir`, as N-Quads
+    whose first line records the size, modification time and inode of every input file (ontology, data, the
+    shipped closure and its manifest): a later process whose inputs have the same stamp loads that file (about
+    6 ms for the declaration, instead of 25 ms to check the closure's hashes, load it and fill the default graph).
+    Any change of an input file (its size, time or inode) or of the versions of sco-kg or pyoxigraph makes a new
+    entry, built through :func:`open_store` (which checks the closure by its hashes, and recomputes it if needed).
     """
     src = source or Source()
-    key = _inputs_key("oxigraph", src)
+    persistent = src.store_dir is None and not src.with_files
+    named_graphs = named_graphs or not persistent
+    key = _inputs_key("oxigraph" if named_graphs else "oxigraph-default", src)
     with _LOCK:
         if key not in _CACHE:
-            opened = open_store(src)
-            if src.store_dir is None:
+            if src.store_dir is not None:
+                _CACHE[key] = open_store(src)
+            elif persistent:
+                _CACHE[key] = _build_query_store(src, key, named_graphs)
+            else:
+                opened = open_store(src)
                 fill_default_graph(opened)
-            _CACHE[key] = opened
+                _CACHE[key] = opened
         return _CACHE[key]
 
 

@@ -72,6 +72,11 @@ def closure_file() -> Path:
     return data_dir() / "build" / "sco-kg-full.nq"
 
 
+def closure_manifest() -> Path:
+    """Return the path of the manifest of :func:`closure_file` (the hashes it was built from)."""
+    return closure_file().parent / "manifest.json"
+
+
 def cache_dir() -> Path:
     """Return the user's cache directory for closures of anything but the shipped data."""
     base = os.environ.get("SCO_KG_CACHE") or os.environ.get("XDG_CACHE_HOME")

@@ -177,6 +177,9 @@ def test_cli_query_smoke(tmp_path):
     assert report["query"] in catalog.names() and report["rows"] >= 0
     names = set(report["stats"])
     assert {"python -c pass", "bare pyoxigraph script", "plain rdflib path", f"sco-kg query {report['query']}"} <= names
+    assert {"sco-kg --help", f"Python API: first sco_kg.query({report['query']!r})"} <= names
+    assert set(report["targets"]) == {"query / python -c pass", "--help / python -c pass",
+                                      "Python API / bare pyoxigraph script"}  # fmt: skip
     for s in report["stats"].values():
         assert s["runs"] == 1 and s["min"] <= s["median"] <= s["max"]
     assert report["ratio_to_floor"]["python -c pass"] == 1.0

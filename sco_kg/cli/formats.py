@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 #: canonical name -> (aliases, what it is). Result formats first, then RDF formats.
 FORMATS: dict[str, tuple[tuple[str, ...], str]] = {

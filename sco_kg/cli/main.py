@@ -13,10 +13,13 @@ import importlib
 import os
 import sys
 from types import ModuleType
-from typing import NoReturn
 
 from sco_kg.errors import ScoKgError
 from sco_kg.version import __version__
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # Order shown in --help.
 COMMANDS = [
@@ -36,6 +39,31 @@ COMMANDS = [
 ]
 
 
+def _terminal_columns() -> int:
+    """Return ``shutil.get_terminal_size().columns``, without importing shutil (and bz2, lzma) at start-up."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Help(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal width (argparse imports shutil to ask, even to parse)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
+
+class _RawHelp(_Help, argparse.RawDescriptionHelpFormatter):
+    """:class:`_Help` that keeps the line breaks of a command's description (its examples)."""
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line on stderr and exit code 2."""
 
@@ -52,16 +80,18 @@ def _command_module(name: str) -> ModuleType | None:
         raise
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, overview: bool = False) -> argparse.ArgumentParser:
     """Return the top-level parser with one subparser per available command (or only for command ``only``).
 
     Building the subparser of every command imports every command module; when argv names a command, only that
-    one is imported, which keeps the start-up of the read path short.
+    one is imported, which keeps the start-up of the read path short. ``overview``: the subparsers get no
+    options (enough for ``sco-kg --help``, ``--version`` and an unknown command, which list the commands only).
     """
     parser = _Parser(
         prog="sco-kg",
         description="The 2001 Declaration of the Shanghai Cooperation Organization as a knowledge graph.",
         epilog="Run 'sco-kg COMMAND --help' for the options of a command.",
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"sco-kg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -73,9 +103,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             name,
             help=module.HELP,
             description=getattr(module, "DESCRIPTION", module.HELP),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_RawHelp,
         )
-        module.add_arguments(p)
+        if not overview:
+            module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
 
@@ -88,7 +119,8 @@ def _tell(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` when ``None``); return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
+    only = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only=only, overview=only is None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors

@@ -14,15 +14,16 @@ An IRI column whose every label also stands in another column of the same row (`
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from sco_kg.engine.labels import display
-from sco_kg.engine.results import Result
 from sco_kg.rdf import iri
-from sco_kg.rdf.term import Term
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
+if TYPE_CHECKING:  # the table helpers stay importable without the query engine (``sco-kg queries``, ``stats``)
+    from sco_kg.engine.results import Result
+    from sco_kg.rdf.term import Term
 
 CELL_WIDTH = 60
 MAX_LINES = 8
@@ -40,6 +41,8 @@ def terminal_width() -> int | None:
         return int(env)
     try:
         if sys.stdout.isatty():
+            import shutil
+
             return shutil.get_terminal_size().columns
     except (AttributeError, ValueError, OSError):
         pass
@@ -51,6 +54,8 @@ def render(result: Result, fmt: str, names: Mapping[str, str] | None = None, wid
 
     ``table`` fits ``width`` terminal columns (``None``: cells cut at :data:`CELL_WIDTH`); ``md`` keeps cells whole.
     """
+    from sco_kg.engine.labels import display
+
     names = names or {}
     if fmt not in ("table", "md"):
         return result.serialize(fmt).decode("utf-8")
@@ -83,6 +88,8 @@ def labelled_columns(
     names_of_vars: Sequence[str], rows: Sequence[Sequence[Term | None]], names: Mapping[str, str]
 ) -> set[int]:
     """Return the indexes of the IRI columns whose label stands in another column of every row that has both."""
+    from sco_kg.engine.labels import display
+
     out: set[int] = set()
     for i in range(len(names_of_vars)):
         for j in range(len(names_of_vars)):

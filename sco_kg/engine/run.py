@@ -14,15 +14,14 @@ rdflib is imported only by the rdflib engine; this module never writes files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sco_kg.dataset import Source, cached_dataset, cached_store
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
-from sco_kg.errors import QueryError, QueryRejected, ScoKgError, UsageError
+from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
 from sco_kg.rdf.term import Term
 from sco_kg.sparql import lexer
 from sco_kg.sparql.info import QueryInfo
@@ -31,6 +30,7 @@ from sco_kg.sparql.params import bind_params, bind_values
 if TYPE_CHECKING:
     from sco_kg.engine.workers import WorkerPool
 
+_T = TypeVar("_T")
 Engine = Literal["oxigraph", "rdflib"]
 ENGINES: tuple[str, ...] = ("oxigraph", "rdflib")
 
@@ -180,16 +180,43 @@ def _job(target: Any, payload: tuple[Any, ...]) -> tuple[Result, bool]:
     return result, overflow
 
 
-def _isolated(target: Any, payload: tuple[Any, ...], limits: Limits, network: bool) -> tuple[Result, bool]:
-    from sco_kg.engine import workers
+def _in_thread(fn: Callable[[], _T], timeout: float) -> _T:
+    """Return ``fn()`` run in a daemon thread; raise :class:`QueryTimeout` when it is not done after ``timeout``
+    seconds (the query is abandoned, still running: pyoxigraph cannot be interrupted)."""
+    import _thread  # the threading module's start-up cost is not needed for one thread (as a daemon thread)
 
+    box: dict[str, Any] = {}
+    done = _thread.allocate_lock()
+    done.acquire()
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            done.release()
+
+    _thread.start_new_thread(target, ())
+    if not done.acquire(timeout=timeout):
+        raise QueryTimeout(
+            f"query ran longer than {timeout:g} s and was stopped (raise the timeout, or add LIMIT / narrow it)"
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _isolated(target: Any, payload: tuple[Any, ...], limits: Limits, network: bool) -> tuple[Result, bool]:
     if limits.isolation == "process":
+        from sco_kg.engine import workers
+
         return workers.run_once(
             _job, payload, limits.timeout, memory_limit=limits.memory_limit, network=network, state=target,
             limit_hint="--memory-limit",
         )  # fmt: skip
     if limits.isolation == "thread" and limits.timeout is not None:
-        return workers.run_in_thread(lambda: _job(target, payload), limits.timeout)
+        return _in_thread(lambda: _job(target, payload), limits.timeout)
     return _job(target, payload)
 
 
@@ -209,12 +236,27 @@ def _gate(text: str, allow_update: bool, allow_service: tuple[str, ...]) -> Quer
 
 def _trusted_info(text: str, limits: Limits) -> QueryInfo:
     info = lexer.outline(text)
+    if not info.services:
+        return info
+    from urllib.parse import urlsplit
+
     refused = [s for s in info.services if s.startswith("?") or urlsplit(s).hostname not in limits.allow_service]
     if refused:  # a federated canned query runs only with its host allowed (--allow-service), as any query
         raise QueryRejected(
             f"SERVICE <{refused[0]}> is refused: federated queries are off (allow its host with --allow-service HOST)"
         )
     return info
+
+
+def _names_graphs(text: str, info: QueryInfo) -> bool:
+    """Return whether ``text`` may read a named graph: it says ``GRAPH`` or names its dataset (FROM, FROM NAMED).
+
+    A query that does neither sees the default graph only (SPARQL 1.1 §13), so a store without the named graphs
+    gives it the same answer.
+    """
+    if info.has_dataset_clause:
+        return True
+    return "GRAPH" in text.upper() and any(tok.is_kw("GRAPH") for tok in lexer.tokenize(text))
 
 
 def _check_limits(limits: Limits, engine: str) -> None:
@@ -254,7 +296,11 @@ def run(
         target: a pyoxigraph ``Store`` or rdflib ``Dataset`` to query instead of the one ``source`` names.
         trusted: the text is one of the catalogue's own queries (:func:`run_canned`): it is described by the
             lexer instead of parsed by the gate (the same verdict, tested for every canned query; it keeps
-            rdflib off the CLI read path). Never set it for text that comes from a user.
+            rdflib off the CLI read path). Never set it for text that comes from a user. On the shipped dataset
+            (no ``with_files``, no ``store_dir``, no ``target``) with the oxigraph engine and no SERVICE, such a
+            query runs in a thread with the deadline instead of a forked worker (``"process"`` isolation
+            becomes ``"thread"``): its text and data are the project's own and bounded, and a fork costs more
+            than the query. A query that names no graph then reads a store of the default graph alone.
 
     Raises:
         QueryRejected: the gate refuses the text (SERVICE, LOAD, remote FROM, update).
@@ -266,9 +312,10 @@ def run(
     _check_limits(limits, engine)
     info = _trusted_info(text, limits) if trusted else _gate(text, allow_update, limits.allow_service)
     src = source or Source()
+    embedded = target is None and src.store_dir is None and not src.with_files
     if target is None:
         if engine == "oxigraph":
-            target = cached_store(src)
+            target = cached_store(src, named_graphs=not trusted or info.is_update or _names_graphs(text, info))
         else:
             if src.store_dir is not None:
                 raise UsageError("--store works with the oxigraph engine only")
@@ -277,6 +324,11 @@ def run(
         import pyoxigraph as ox
 
         target = _copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
+    if trusted and embedded and engine == "oxigraph" and limits.isolation == "process" and not info.services:
+        # A canned query on the shipped dataset: the project's own text (checked by the catalogue's tests) on its
+        # own data (every canned query answers in milliseconds, and grows the process by a few MiB at most), so
+        # a forked, memory-bounded, network-less worker guards against nothing here; the deadline stays.
+        limits = replace(limits, isolation="thread")
     payload: tuple[Any, ...] = (text, info, {}, dict(bindings or {}), limits.max_rows)
     result, overflow = _isolated(target, payload, limits, network=bool(info.services))
     return _finish(result, overflow, limits)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.formats import with_format_type
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     import pyoxigraph
 
@@ -23,6 +22,8 @@ def add_with_options(
     with_format: bool = True,
 ) -> None:
     """Add ``--with FILE`` (repeatable) and, unless ``with_format=False``, ``--with-format FORMAT``."""
+    from pathlib import Path  # here, not at module level: the overview (``sco-kg --help``) does not need it
+
     p.add_argument("--with", dest="with_files", metavar="FILE", action="append", type=Path, default=[], help=help)
     if with_format:
         p.add_argument(
@@ -38,6 +39,8 @@ def add_with_options(
 def add_read_options(p: argparse.ArgumentParser, store: bool = True, context: bool = True) -> None:
     """Add ``--no-inference``, ``--no-context`` (when ``context``), ``--with FILE`` (repeatable),
     ``--with-format``, ``--max-bytes`` and ``--store DIR`` (when ``store``)."""
+    from pathlib import Path
+
     p.add_argument(
         "--no-inference",
         dest="inferred",

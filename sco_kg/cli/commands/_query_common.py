@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import (
     add_lang_option,
@@ -17,14 +16,13 @@ from sco_kg.cli.commands._common import (
     source_of,
 )
 from sco_kg.cli.commands._remote_options import add_remote_options
+from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from sco_kg.engine.limits import Limits
     from sco_kg.engine.results import Result
     from sco_kg.rdf.term import Term
-
-from sco_kg.cli.formats import RDF_FORMATS, RESULT_FORMATS, DeprecatedFormatFlag, format_type
-from sco_kg.engine.limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
 # The graph formats a CONSTRUCT/DESCRIBE result is written in (``table`` gives Turtle).
 GRAPH_FORMATS = RDF_FORMATS
@@ -34,6 +32,8 @@ _FORMAT = format_type(RESULT_FORMATS + RDF_FORMATS)
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Add ``--format``, the read options, ``--lang``, ``--engine``, the limits, ``--allow-service`` and the remote
     options (``--endpoint`` with its store and auth options): what ``query`` and ``sparql`` share."""
+    from sco_kg.engine.limits import DEFAULT_MAX_ROWS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
     p.add_argument("--format", metavar="FORMAT", default="table", type=_FORMAT,
                    help="table (default; labels instead of IRIs, fitted to the terminal), md, csv, tsv, "
                    "json (srj), xml (srx: SPARQL XML results); for CONSTRUCT/DESCRIBE: turtle (ttl, the "

@@ -8,8 +8,8 @@ only at import time: ``--help`` stays cheap).
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from sco_kg.remote.auth import Auth
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 HELP = "fetch Wikidata-shaped facts (labels, capital, coordinates) about the linked entities"
 DESCRIPTION = """\
@@ -21,6 +20,8 @@ with the declaration through the owl:sameAs links:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``enrich``."""
+    from pathlib import Path
+
     p.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL endpoint URL (http or https)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the Turtle here (default: stdout)")
     p.add_argument(

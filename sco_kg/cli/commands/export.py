@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.commands._common import add_with_options
 from sco_kg.cli.formats import RDF_FORMATS, DeprecatedFormatFlag, deprecated, format_type
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
+    from types import FrameType
+
     from sco_kg.export.formats import Format
 
 HELP = "export the graph as Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD"
@@ -61,6 +60,8 @@ _EXTENSION_FORMATS = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``export``."""
+    from pathlib import Path  # here: the overview (``sco-kg --help``) imports this module, not pathlib
+
     p.add_argument(
         "--format",
         type=_FORMAT,
@@ -107,6 +108,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt while exporting, so a killed export cleans up its temp file."""
+    import signal
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 from sco_kg.cli.commands._common import add_read_options, port_number, source_of
 from sco_kg.errors import UsageError
@@ -30,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the MCP server until the client disconnects (stdio) or it is interrupted (HTTP)."""
+    import importlib.util
+
     if importlib.util.find_spec("mcp") is None:
         raise UsageError("the MCP server needs the 'mcp' extra: pip install 'sco-kg[mcp]'")
     from sco_kg.mcp import serve

@@ -7,7 +7,6 @@ import sys
 
 from sco_kg.cli.commands._common import add_with_options
 from sco_kg.cli.commands._remote_options import add_remote_options, auth_of
-from sco_kg.engine.limits import DEFAULT_TIMEOUT
 
 HELP = "load the dataset into a SPARQL 1.1 store (Graph Store Protocol or Update) and verify it"
 
@@ -38,6 +37,8 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``push``."""
+    from sco_kg.engine.limits import DEFAULT_TIMEOUT
+
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query endpoint")
     p.add_argument("--store", metavar="URL", help="its Graph Store HTTP Protocol endpoint (default: derived)")
     p.add_argument("--update", metavar="URL", help="its SPARQL 1.1 Update endpoint (default: derived)")

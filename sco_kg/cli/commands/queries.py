@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from typing import TYPE_CHECKING
 
 from sco_kg.cli.render import format_table, terminal_width
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     from sco_kg.sparql.catalog import Query
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import socket
 import sys
-from typing import Any
 
 from sco_kg.cli.commands._common import add_read_options, byte_count, port_number, positive_float, positive_int
-from sco_kg.engine.limits import DEFAULT_TIMEOUT
 from sco_kg.errors import ScoKgError, UsageError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
+if TYPE_CHECKING:
+    import socket
+    from typing import Any
 
 HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
 DESCRIPTION = """Serve the knowledge graph over HTTP (Starlette + uvicorn; needs the 'server' extra).
@@ -33,6 +33,8 @@ SERVER_MODULES = ("starlette", "uvicorn", "jinja2")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the options of ``serve``."""
+    from sco_kg.engine.limits import DEFAULT_TIMEOUT
+
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, loopback only)")
     p.add_argument("--port", type=port_number(0), default=8000, help="TCP port (default: 8000; 0 picks a free one)")
     p.add_argument(
@@ -85,6 +87,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     """Return a listening socket on ``host:port``, or raise a one-line error (port in use, bad address)."""
+    import socket
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -104,6 +108,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def missing_server_modules() -> list[str]:
     """Return the modules of the 'server' extra that are not installed."""
+    import importlib.util
+
     return [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
 
 
@@ -131,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
 
     source = source_of(args)
     data = open_store(source)
+    import os
+
     processes = args.workers or min(4, os.cpu_count() or 1)
     if prefork.AVAILABLE and source.store_dir is not None:
         data = _in_memory(data)  # an on-disk store's background threads do not survive the fork of the workers

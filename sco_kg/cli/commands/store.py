@@ -12,19 +12,20 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
 import sys
 import time
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
 
 from sco_kg.cli.commands._common import add_read_options
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO
+
     import pyoxigraph
 
-# (file, target graph for triple formats, pyoxigraph format name or None to go by the extension)
-_Source = tuple[Path, "str | None", "str | None"]
+    # (file, target graph for triple formats, pyoxigraph format name or None to go by the extension)
+    _Source = tuple[Path, str | None, str | None]
 
 HELP = "build an on-disk Oxigraph store that the read commands open with --store DIR"
 DESCRIPTION = (
@@ -41,6 +42,8 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``build`` action and its options."""
+    from pathlib import Path
+
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     b = actions.add_parser(
         "build",
@@ -136,6 +139,8 @@ def _sources(args: argparse.Namespace) -> list[_Source]:
 
 def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progress) -> None:
     """Stream every source into ``store`` with the bulk loader; parse errors name the file."""
+    from typing import cast
+
     import pyoxigraph as ox
 
     from sco_kg.errors import DataFileError
@@ -163,6 +168,8 @@ def _bulk_load(store: pyoxigraph.Store, sources: list[_Source], progress: _Progr
 
 def build(args: argparse.Namespace) -> int:
     """Build the store ``args.dir`` atomically; return the number of quads in it."""
+    import shutil
+
     import pyoxigraph as ox
 
     from sco_kg.errors import DataFileError, UsageError
