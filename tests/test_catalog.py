@@ -257,3 +257,12 @@ def test_a_query_file_is_parsed_once_and_again_after_an_edit(tmp_path: Path) -> 
     assert cat.load_file(target) is first  # not parsed again
     target.write_text(source.replace("States that signed", "The states that signed"), encoding="utf-8")
     assert cat.load_file(target).summary.startswith("The states that signed")
+
+
+def test_not_printable_is_the_complement_of_yaml_printable_on_every_code_point():
+    """Issue 14: the header check is written as the (cheap to compile) complement of YAML 1.1 §5.1's ranges."""
+    from sco_kg.sparql import header
+
+    printable = re.compile("[\\t\\x20-\\x7e\\x85\\xa0-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+    wrong = [c for c in range(0x110000) if bool(header._NOT_PRINTABLE.match(chr(c))) == bool(printable.match(chr(c)))]
+    assert wrong == []

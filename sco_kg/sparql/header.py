@@ -45,8 +45,10 @@ _YAML_WORDS = frozenset(
 )
 
 
-# YAML 1.1 §5.1: printable characters only (tab, and #x20-#x7E, #x85, #xA0-#xD7FF, #xE000-#xFFFD, astral).
-_NOT_PRINTABLE = re.compile("[^\\t\\x20-\\x7e\\x85\\xa0-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+# YAML 1.1 §5.1: printable characters only (tab, and #x20-#x7E, #x85, #xA0-#xD7FF, #xE000-#xFFFD, astral). Written
+# as the complement, which compiles in 0.1 ms where the negated class of the printable ranges took 3.5 ms on every
+# CLI run (issue 14); the two agree on every code point (tests/test_catalog.py).
+_NOT_PRINTABLE = re.compile("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x84\\x86-\\x9f\\ud800-\\udfff\\ufffe\\uffff]")
 _PLAIN_INT = re.compile(r"^-?(?:0|[1-9][0-9]*)$")
 
 
