@@ -287,3 +287,22 @@ def test_reinfer_smoke_reports_anchor_and_ours(tmp_path):
     assert len(built["runs_wall_seconds"]) == 1 and built["min_wall_seconds"] == built["wall_seconds"]
     assert ratios["store_build_rss"] == round(built["peak_rss_mib"] / anchor["peak_rss_mib"], 2)
     assert "anchor: bulk load + reasonable" in proc.stdout and "| 1 (" in proc.stdout
+
+
+@pytest.mark.slow
+def test_queries_smoke(tmp_path):
+    """Benchmark 7 (bench/queries.py) at N=1: every offline canned query and the engine anchors, timed and counted."""
+    report_file = tmp_path / "queries.json"
+    proc = run_module("bench.queries", "--smoke", "--work", str(tmp_path / "w"), "--json", str(report_file))
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "queries" and [s["n"] for s in report["sizes"]] == [1]
+    (size,) = report["sizes"]
+    offline = {q.name for q in catalog.all_queries() if not q.federated}
+    names = set(size["queries"])
+    assert offline <= names and all(n.startswith("anchor:") for n in names - offline) and names - offline
+    for entry in size["queries"].values():
+        cur = entry["current"]
+        assert cur["runs"] == 1 and cur["min"] <= cur["median"] <= cur["max"] and cur["rows"] >= 0
+    assert size["queries"]["signatories"]["current"]["rows"] > 0 and size["quads"] > 1000
+    assert set(report["exponents"]["current"]) == {"from 10", "from 100"}
+    assert re.search(r"^\| signatories \|", proc.stdout, re.M)  # the Markdown table
