@@ -42,6 +42,10 @@ class Prefixer:
         self.pattern = pattern
         self.used: set[str] = set()
         self._memo: dict[str, tuple[str, str] | None] = {}
+        # One alternation in the same order finds the first namespace an IRI starts with in one C-level match,
+        # instead of a Python loop over every namespace for every distinct IRI.
+        alternatives = "|".join(f"({re.escape(ns)})" for _, ns in self.by_length)
+        self._first = re.compile(alternatives).match if alternatives else None
 
     def split(self, value: str) -> tuple[str, str] | None:
         """Return ``(prefix, local)`` for ``value``, or ``None`` when no prefix gives a valid local name."""
@@ -52,7 +56,14 @@ class Prefixer:
             return hit
 
     def _split(self, value: str) -> tuple[str, str] | None:
-        for name, ns in self.by_length:
+        m = self._first(value) if self._first else None
+        if m is None:
+            return None  # no namespace is a prefix of the IRI
+        index = m.lastindex or 1
+        name, ns = self.by_length[index - 1]
+        if self.pattern.match(value[len(ns) :]):
+            return name, value[len(ns) :]
+        for name, ns in self.by_length[index:]:  # the local name is not valid: a shorter namespace may do
             if value.startswith(ns) and self.pattern.match(value[len(ns) :]):
                 return name, value[len(ns) :]
         return None
