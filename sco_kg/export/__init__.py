@@ -28,6 +28,7 @@ from sco_kg.export.formats import (
     Format,
     Profile,
     serialize,
+    serialize_rows,
 )
 from sco_kg.export.jsonld import CONTEXT_IRI, context_text, parse_jsonld
 from sco_kg.export.selection import (
@@ -37,7 +38,9 @@ from sco_kg.export.selection import (
     parse_file,
     quads_from_rdflib,
     quads_from_store,
+    rows_from_store,
     select,
+    select_rows,
 )
 from sco_kg.export.wikidata import (
     REFERENCE_NS,
@@ -86,8 +89,11 @@ __all__ = [
     "prefix_context",
     "quads_from_rdflib",
     "quads_from_store",
+    "rows_from_store",
     "select",
+    "select_rows",
     "serialize",
+    "serialize_rows",
     "union",
     "verified_wikidata_ids",
     "wikidata_statements",
@@ -133,8 +139,9 @@ def export(
         quads = wikidata_statements(with_files)
         data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
     else:
-        quads = select(selection, with_files, with_format, context=context)
-        data = serialize(quads, fmt, frame)
+        rows = select_rows(selection, with_files, with_format, context=context)
+        data = serialize_rows(rows, fmt, frame)
+        del rows  # the quads go before the file is written: a million-quad export holds them and the bytes once
     if output is not None:
         write_file(output, data)
     return data

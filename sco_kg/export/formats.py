@@ -7,6 +7,7 @@ from typing import Any, Literal, get_args
 
 from sco_kg.errors import UsageError
 from sco_kg.rdf import writers
+from sco_kg.rdf.canon import Row
 from sco_kg.rdf.term import Quad
 from sco_kg.rdf.writers.jsonld import Frame
 
@@ -55,3 +56,14 @@ def serialize(
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
     return writers.write(quads, fmt, frame, ctx, prefixes).encode("utf-8")
+
+
+def serialize_rows(rows: Sequence[Row], fmt: Format = "ttl", frame: Frame | None = None) -> bytes:
+    """Return canonical :data:`~sco_kg.rdf.canon.Row` strings serialised in ``fmt`` as UTF-8 bytes.
+
+    The same bytes as :func:`serialize` of their quads, without a :class:`~sco_kg.rdf.term.Term` per quad
+    for Turtle, TriG, N-Triples and N-Quads (what a million-quad export needs).
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
+    return writers.write_rows(rows, fmt, frame).encode("utf-8")

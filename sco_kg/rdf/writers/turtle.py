@@ -128,10 +128,7 @@ class _TurtleWriter:
                 rendered = []
                 parts.append((p, rendered))
             rendered.append(o if o[0] == '"' and o[-1] != ">" else self.obj(o, by_subject, inline, indent))
-        return " ;\n".join(
-            f"{indent}{self.iri(p) if p else 'a'} " + " , ".join(objs)
-            for p, objs in parts
-        )
+        return " ;\n".join(f"{indent}{self.iri(p) if p else 'a'} " + " , ".join(objs) for p, objs in parts)
 
     def statements(self, rows: Sequence[Row], indent: str = "") -> str:
         by_subject, inline = _row_candidates(rows)
