@@ -139,7 +139,9 @@ def export(
         quads = wikidata_statements(with_files)
         data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
     else:
-        rows = select_rows(selection, with_files, with_format, context=context)
+        # The union formats canonicalize the union of the graphs themselves: the rows need not be sorted first.
+        union_only = fmt in ("ttl", "nt", "xml") or (fmt == "jsonld" and frame == "entity")
+        rows = select_rows(selection, with_files, with_format, context=context, canonical=not union_only)
         data = serialize_rows(rows, fmt, frame)
         del rows  # the quads go before the file is written: a million-quad export holds them and the bytes once
     if output is not None:

@@ -66,4 +66,4 @@ def serialize_rows(rows: Sequence[Row], fmt: Format = "ttl", frame: Frame | None
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
-    return writers.write_rows(rows, fmt, frame).encode("utf-8")
+    return writers.write_rows_bytes(rows, fmt, frame)

@@ -174,6 +174,7 @@ def select_rows(
     with_files: Sequence[str | Path] = (),
     with_format: str | None = None,
     context: bool = True,
+    canonical: bool = True,
 ) -> list[Row]:
     """Return the canonical :data:`Row` strings of a selection of the dataset's graphs.
 
@@ -184,6 +185,8 @@ def select_rows(
         with_files: the user's RDF files, each merged into ``scog:user/<file name>``.
         with_format: the format of the ``with_files`` when their extension does not tell.
         context: keep the outside facts; ``False`` drops every graph :func:`sco_kg.rdf.iri.is_context_graph` names.
+        canonical: ``False`` returns the rows as read (not de-duplicated, relabelled or sorted), for a writer
+            that canonicalizes the union of the graphs itself (Turtle, N-Triples, RDF/XML): once is enough.
 
     Returns:
         Sorted rows with content-derived blank-node labels.
@@ -221,4 +224,4 @@ def select_rows(
         keep = {f"<{iri.GRAPH_PROVENANCE}>", f"<{iri.GRAPH_TEXT}>"}
     if keep is not None:
         rows = [r for r in rows if r[0] in keep]
-    return canonical_rows(rows)
+    return canonical_rows(rows) if canonical else rows

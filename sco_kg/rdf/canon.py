@@ -91,10 +91,6 @@ def quads_of(rows: Iterable[Row], terms: dict[str, Term] | None = None) -> list[
     return [(term(s), term(p) if p else typ, term(o), term(g)) for g, s, p, o in rows]  # type: ignore[misc]
 
 
-def _has_bnode(r: Row) -> bool:
-    return r[1][0] == "_" or r[3][0] == "_" or r[0][:1] == "_"
-
-
 def row_labels(rows: Sequence[Row], ordinal: bool = False) -> dict[str, str]:
     """Return a content-derived label for each blank node of ``rows`` (keyed by its current label).
 
@@ -185,7 +181,7 @@ def has_bnode(q: Quad) -> bool:
 def canonical_rows(rows: Iterable[Row]) -> list[Row]:
     """Return ``rows`` de-duplicated, blank nodes relabelled from their content, sorted (the reading order)."""
     unique = dict.fromkeys(rows)  # keeps the input order, which is often nearly sorted: a cheap sort below
-    with_b = [r for r in unique if _has_bnode(r)]
+    with_b = [r for r in unique if r[1][0] == "_" or r[3][0] == "_" or r[0][:1] == "_"]
     if not with_b:
         out = list(unique)
     else:
@@ -205,7 +201,7 @@ def union_rows(rows: Iterable[Row]) -> list[Row]:
     Blank nodes are relabelled from the union's own content, so the same triples give the same output
     whichever named graphs they came from.
     """
-    return canonical_rows(("", s, p, o) for _, s, p, o in rows)
+    return canonical_rows([("", s, p, o) for _, s, p, o in rows])
 
 
 def canonicalize(quads: Iterable[Quad]) -> list[Quad]:
@@ -218,6 +214,15 @@ def nquad_lines(rows: Iterable[Row]) -> str:
     """Return ``rows`` as N-Quads, one line per row in the order given (default-graph rows as triples)."""
     t = TYPE_N3
     return "".join([f"{s} {p or t} {o} {g} .\n" if g else f"{s} {p or t} {o} .\n" for g, s, p, o in rows])
+
+
+def nquad_bytes(rows: Sequence[Row], chunk: int = 1 << 16) -> bytes:
+    """Return :func:`nquad_lines` of ``rows`` as UTF-8, encoded ``chunk`` rows at a time.
+
+    Smaller strings than one for the whole output, and most of them ASCII (encoded by copying): a text that
+    holds one Chinese label is otherwise stored four bytes per character and encoded character by character.
+    """
+    return b"".join(nquad_lines(rows[i : i + chunk]).encode("utf-8") for i in range(0, len(rows), chunk))
 
 
 def nquads(quads: Iterable[Quad]) -> str:

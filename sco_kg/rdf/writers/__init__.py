@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sco_kg.errors import UsageError
-from sco_kg.rdf.canon import Row, quads_of, row_of
+from sco_kg.rdf.canon import Row, nquad_bytes, quads_of, row_of, union_rows
 from sco_kg.rdf.term import Quad
 from sco_kg.rdf.writers.jsonld import Frame, write_jsonld
 from sco_kg.rdf.writers.ntriples import nquads_rows, ntriples_rows
@@ -72,6 +72,22 @@ def write_rows(
     if fmt == "nq":
         return nquads_rows(rows)
     return _write_terms(quads_of(rows), fmt, frame, ctx, prefixes)
+
+
+def write_rows_bytes(
+    rows: Sequence[Row],
+    fmt: str = "ttl",
+    frame: Frame | None = None,
+    ctx: dict[str, Any] | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """Return :func:`write_rows` encoded as UTF-8 (N-Triples and N-Quads encoded chunk by chunk)."""
+    fmt = _check(fmt, frame)
+    if fmt == "nq":
+        return nquad_bytes(rows)
+    if fmt == "nt":
+        return nquad_bytes(union_rows(rows))
+    return write_rows(rows, fmt, frame, ctx, prefixes).encode("utf-8")
 
 
 def _check(fmt: str, frame: Frame | None) -> str:

@@ -7,8 +7,11 @@ the union of the graphs (blank nodes relabelled from the union's own content); T
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import TypeVar
 
 from sco_kg.rdf.canon import Row, row_of, union_rows
@@ -23,6 +26,7 @@ RDF_NIL = RDF + "nil"
 _LIST_PREDICATES = [f"<{RDF_FIRST}>", f"<{RDF_REST}>"]
 _NIL = f"<{RDF_NIL}>"
 _T = TypeVar("_T", Term, str)
+_GRAPH, _SUBJECT = itemgetter(0), itemgetter(1)
 
 
 def inline_candidates(triples: Sequence[Quad]) -> tuple[dict[Term, list[Quad]], set[Term]]:
@@ -52,20 +56,14 @@ def _break_cycles(inline: set[_T], parent: dict[_T, _T]) -> None:
 
 
 def _row_candidates(rows: Sequence[Row]) -> tuple[dict[str, list[Row]], set[str]]:
-    """Return :func:`inline_candidates` for Rows: rows by subject, and the blank nodes written inline."""
+    """Return :func:`inline_candidates` for the sorted Rows of one graph: blank-node subjects' rows, inlined nodes."""
+    first_blank = bisect_left(rows, "_", key=_SUBJECT)  # blank-node subjects ("_:…") sort after IRIs ("<…")
     by_subject: dict[str, list[Row]] = {}
-    refs: dict[str, int] = defaultdict(int)
-    current = None
-    group: list[Row] = []
-    for r in rows:  # sorted: each subject's rows are consecutive
-        if r[1] != current:
-            current = r[1]
-            group = by_subject.setdefault(current, [])
-        group.append(r)
-        if r[3][0] == "_":
-            refs[r[3]] += 1
-    inline = {b for b, n in refs.items() if n == 1}
-    _break_cycles(inline, {r[3]: r[1] for r in rows if r[3][0] == "_" and r[3] in inline})
+    for s, group in groupby(rows[first_blank:], _SUBJECT):
+        by_subject[s] = list(group)
+    blank_objects = [r for r in rows if r[3][0] == "_"]
+    inline = {b for b, n in Counter(r[3] for r in blank_objects).items() if n == 1}
+    _break_cycles(inline, {r[3]: r[1] for r in blank_objects if r[3] in inline})
     return by_subject, inline
 
 
@@ -131,14 +129,47 @@ class _TurtleWriter:
         return " ;\n".join(f"{indent}{self.iri(p) if p else 'a'} " + " , ".join(objs) for p, objs in parts)
 
     def statements(self, rows: Sequence[Row], indent: str = "") -> str:
+        """Return the statements of one graph's sorted Rows: one per subject, blank lines between them."""
         by_subject, inline = _row_candidates(rows)
-        out = []
         inner = indent + "    "
-        for subject, rs in by_subject.items():
-            if subject in inline:
-                continue  # written where it is used
-            out.append(f"{indent}{self.term(subject)}\n{self.predicates(rs, by_subject, inline, inner)} .\n")
-        return "\n".join(out)
+        names, iri = self.names, self.iri
+        out: list[str] = []
+        current = None  # the subject being written
+        skip = False
+        last_p = None
+        # One pass over the rows in their (sorted) order, as predicates() would group them; this is the loop a
+        # million-triple Turtle export spends its time in.
+        for _, s, p, o in rows:
+            if s != current:
+                if current is not None and not skip:
+                    out.append(" .\n")
+                current, skip = s, s in inline  # an inlined blank node is written where it is used
+                if skip:
+                    continue
+                pname = (names.get(p) or iri(p)) if p else "a"
+                out.append(
+                    f"{indent}{self.term(s)}\n{inner}{pname} "
+                    if not out
+                    else f"\n{indent}{self.term(s)}\n{inner}{pname} "
+                )
+                last_p = p
+            elif skip:
+                continue
+            elif p != last_p:
+                out.append(f" ;\n{inner}{(names.get(p) or iri(p)) if p else 'a'} ")
+                last_p = p
+            else:
+                out.append(" , ")
+            first = o[0]
+            if first == "<":
+                out.append(names.get(o) or iri(o))
+            elif first == '"':
+                out.append(o if o[-1] != ">" else self.term(o))
+            else:
+                out.append(self.obj(o, by_subject, inline, inner))
+        if current is not None and not skip:
+            out.append(" .\n")
+        return "".join(out)
 
 
 def turtle_rows(rows: Sequence[Row], prefixes: dict[str, str] | None = None) -> str:
@@ -153,14 +184,7 @@ def trig_rows(rows: Sequence[Row], prefixes: dict[str, str] | None = None) -> st
     """Return canonical ``rows`` as sorted TriG: default-graph triples first, then one block per named graph."""
     px = Prefixer(prefixes or all_prefixes())
     writer = _TurtleWriter(px)
-    by_graph: dict[str, list[Row]] = {}
-    current = None
-    group: list[Row] = []
-    for r in rows:  # sorted: each graph's rows are consecutive
-        if r[0] != current:
-            current = r[0]
-            group = by_graph.setdefault(current, [])
-        group.append(r)
+    by_graph = {g: list(group) for g, group in groupby(rows, _GRAPH)}  # sorted: each graph's rows are consecutive
     blocks = []
     if "" in by_graph:
         blocks.append(writer.statements(by_graph.pop("")))
