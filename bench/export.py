@@ -8,7 +8,8 @@ For each N (documents of :mod:`bench.corpus`; N = 1000 and 4000 ≈ 1.3 M quads 
 * the anchor, a bare pyoxigraph script: ``pyoxigraph.parse`` of the same files (the ontology files into
   ``scog:ontology``, the corpus's own graphs) streamed into ``pyoxigraph.serialize`` in the same format (Turtle
   gets the triples, as our Turtle gets the union of the graphs). No sorting, no canonical labels, no
-  de-duplication: the floor of any exporter that parses and writes with pyoxigraph.
+  de-duplication: the floor of any exporter that parses and writes with pyoxigraph. Its file is fsynced, as
+  ``sco-kg export -o`` fsyncs its temporary file before renaming it.
 
 Each run's wall time and peak RSS (``os.wait4``) are recorded; the report gives the median (min–max) of each,
 the ratio ours/anchor of the medians (targets of issue 14: N-Quads ≤ 2×, Turtle and TriG ≤ 3×, peak RSS ≤ 2 GiB)
@@ -46,7 +47,7 @@ CLI_NAMES = {"nq": "nq", "ttl": "turtle", "trig": "trig"}
 # The anchor: the same inputs through pyoxigraph's streaming parser into its serializer (no Python per quad
 # but the generator hand-off; Turtle takes the triples, the union as our Turtle writes it).
 ANCHOR = """
-import itertools, sys
+import itertools, os, sys
 import pyoxigraph as ox
 from sco_kg.io.inputs import OX_FORMATS, asserted_files
 fmt, corpus, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -61,6 +62,8 @@ parts.append(ox.parse(path=corpus, format=ox.RdfFormat.N_QUADS))
 quads = itertools.chain.from_iterable(parts)
 with open(out, "wb") as fh:
     ox.serialize((q.triple for q in quads) if fmt == "TURTLE" else quads, fh, format=getattr(ox.RdfFormat, fmt))
+    fh.flush()
+    os.fsync(fh.fileno())  # as durable as `sco-kg export -o`, which writes atomically (temp file, fsync, rename)
 """
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from sco_kg.rdf.term import Quad, Term
 
@@ -216,13 +216,14 @@ def nquad_lines(rows: Iterable[Row]) -> str:
     return "".join([f"{s} {p or t} {o} {g} .\n" if g else f"{s} {p or t} {o} .\n" for g, s, p, o in rows])
 
 
-def nquad_bytes(rows: Sequence[Row], chunk: int = 1 << 16) -> bytes:
-    """Return :func:`nquad_lines` of ``rows`` as UTF-8, encoded ``chunk`` rows at a time.
+def nquad_chunks(rows: Sequence[Row], chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Yield :func:`nquad_lines` of ``rows`` as UTF-8, ``chunk`` rows at a time.
 
     Smaller strings than one for the whole output, and most of them ASCII (encoded by copying): a text that
     holds one Chinese label is otherwise stored four bytes per character and encoded character by character.
     """
-    return b"".join(nquad_lines(rows[i : i + chunk]).encode("utf-8") for i in range(0, len(rows), chunk))
+    for i in range(0, len(rows), chunk):
+        yield nquad_lines(rows[i : i + chunk]).encode("utf-8")
 
 
 def nquads(quads: Iterable[Quad]) -> str:

@@ -9,11 +9,11 @@ the graphs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sco_kg.errors import UsageError
-from sco_kg.rdf.canon import Row, nquad_bytes, quads_of, row_of, union_rows
+from sco_kg.rdf.canon import Row, nquad_chunks, quads_of, row_of, union_rows
 from sco_kg.rdf.term import Quad
 from sco_kg.rdf.writers.jsonld import Frame, write_jsonld
 from sco_kg.rdf.writers.ntriples import nquads_rows, ntriples_rows
@@ -74,20 +74,24 @@ def write_rows(
     return _write_terms(quads_of(rows), fmt, frame, ctx, prefixes)
 
 
-def write_rows_bytes(
+def write_rows_chunks(
     rows: Sequence[Row],
     fmt: str = "ttl",
     frame: Frame | None = None,
     ctx: dict[str, Any] | None = None,
     prefixes: dict[str, str] | None = None,
-) -> bytes:
-    """Return :func:`write_rows` encoded as UTF-8 (N-Triples and N-Quads encoded chunk by chunk)."""
+) -> Iterator[bytes]:
+    """Return :func:`write_rows` as UTF-8 chunks (N-Triples and N-Quads encoded 65,536 lines at a time).
+
+    Everything but the encoding of the N-Triples and N-Quads lines happens before this returns, so an error
+    (an unknown format, a predicate RDF/XML cannot write) is raised before any chunk is written anywhere.
+    """
     fmt = _check(fmt, frame)
     if fmt == "nq":
-        return nquad_bytes(rows)
+        return nquad_chunks(rows)
     if fmt == "nt":
-        return nquad_bytes(union_rows(rows))
-    return write_rows(rows, fmt, frame, ctx, prefixes).encode("utf-8")
+        return nquad_chunks(union_rows(rows))
+    return iter([write_rows(rows, fmt, frame, ctx, prefixes).encode("utf-8")])
 
 
 def _check(fmt: str, frame: Frame | None) -> str:
