@@ -161,7 +161,7 @@ def export_chunks(
         return iter([serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)])
     # The union formats canonicalize the union of the graphs themselves: the rows need not be sorted first.
     union_only = fmt in ("ttl", "nt", "xml") or (fmt == "jsonld" and frame == "entity")
-    rows = select_rows(selection, with_files, with_format, context=context, canonical=not union_only)
+    rows = select_rows(selection, with_files, with_format, context, canonical=not union_only, union=union_only)
     return serialize_rows(rows, fmt, frame)
 
 
