@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench.endpoint", [], ["--smoke"]),
     ("bench.scale", [], ["--max-n", "1", "--repeat", "1"]),
     ("bench.reinfer", [], ["--sizes", "1"]),
+    ("bench.export", [], ["--smoke"]),
 ]
 
 
