@@ -128,9 +128,12 @@ class _TurtleWriter:
             rendered.append(o if o[0] == '"' and o[-1] != ">" else self.obj(o, by_subject, inline, indent))
         return " ;\n".join(f"{indent}{self.iri(p) if p else 'a'} " + " , ".join(objs) for p, objs in parts)
 
-    def statements(self, rows: Sequence[Row], indent: str = "") -> str:
-        """Return the statements of one graph's sorted Rows: one per subject, blank lines between them."""
-        by_subject, inline = _row_candidates(rows)
+    def statements(self, rows: Sequence[Row], indent: str = "", blank: bool = True) -> str:
+        """Return the statements of one graph's sorted Rows: one per subject, blank lines between them.
+
+        ``blank=False`` says the rows hold no blank node (nothing to inline: no need to look).
+        """
+        by_subject, inline = _row_candidates(rows) if blank else ({}, set())
         inner = indent + "    "
         names, iri = self.names, self.iri
         out: list[str] = []
@@ -185,11 +188,13 @@ def trig_rows(rows: Sequence[Row], prefixes: dict[str, str] | None = None) -> st
     px = Prefixer(prefixes or all_prefixes())
     writer = _TurtleWriter(px)
     by_graph = {g: list(group) for g, group in groupby(rows, _GRAPH)}  # sorted: each graph's rows are consecutive
+    # Most named graphs of a big dataset hold no blank node: they skip the search for nodes to inline.
+    blank = {r[0] for r in rows if r[1][0] == "_" or r[3][0] == "_"}
     blocks = []
     if "" in by_graph:
         blocks.append(writer.statements(by_graph.pop("")))
     for g in sorted(by_graph):
-        blocks.append(f"{writer.term(g)} {{\n" + writer.statements(by_graph[g], "    ") + "}\n")
+        blocks.append(f"{writer.term(g)} {{\n" + writer.statements(by_graph[g], "    ", g in blank) + "}\n")
     body = "\n".join(blocks)
     head = px.header()
     return head + ("\n" if head and body else "") + body
