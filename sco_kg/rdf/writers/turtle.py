@@ -73,6 +73,7 @@ class _TurtleWriter:
     def __init__(self, prefixer: Prefixer) -> None:
         self.px = prefixer
         self.names: dict[str, str] = {}  # IRI in N-Triples -> its Turtle form
+        self._heads: dict[str, dict[str, str]] = {}
 
     def iri(self, n3: str) -> str:
         try:
@@ -135,7 +136,10 @@ class _TurtleWriter:
         """
         by_subject, inline = _row_candidates(rows) if blank else ({}, set())
         inner = indent + "    "
-        names, iri = self.names, self.iri
+        names, iri, term = self.names, self.iri, self.term
+        heads = self._heads.get(inner)  # predicate -> what starts its objects after a ";" at this indentation
+        if heads is None:
+            heads = self._heads[inner] = {}
         out: list[str] = []
         current = None  # the subject being written
         skip = False
@@ -150,16 +154,16 @@ class _TurtleWriter:
                 if skip:
                     continue
                 pname = (names.get(p) or iri(p)) if p else "a"
-                out.append(
-                    f"{indent}{self.term(s)}\n{inner}{pname} "
-                    if not out
-                    else f"\n{indent}{self.term(s)}\n{inner}{pname} "
-                )
+                gap = "\n" if out else ""  # a blank line between statements
+                out.append(f"{gap}{indent}{names.get(s) or term(s)}\n{inner}{pname} ")
                 last_p = p
             elif skip:
                 continue
             elif p != last_p:
-                out.append(f" ;\n{inner}{(names.get(p) or iri(p)) if p else 'a'} ")
+                head = heads.get(p)
+                if head is None:
+                    head = heads[p] = f" ;\n{inner}{(names.get(p) or iri(p)) if p else 'a'} "
+                out.append(head)
                 last_p = p
             else:
                 out.append(" , ")
@@ -167,7 +171,7 @@ class _TurtleWriter:
             if first == "<":
                 out.append(names.get(o) or iri(o))
             elif first == '"':
-                out.append(o if o[-1] != ">" else self.term(o))
+                out.append(o if o[-1] != ">" else term(o))
             else:
                 out.append(self.obj(o, by_subject, inline, inner))
         if current is not None and not skip:
