@@ -72,15 +72,13 @@ def _ox_rows(
         return rows
     for q in quads:
         s, p, rest = str(q).split(" ", 2)
-        i = rest.rfind(" ")
-        if i > 0 and (rest[i + 1] == "<" or rest[i + 1] == "_") and '"' not in rest[i:]:
-            g, o = rest[i + 1 :], rest[:i]
-            if wanted is not None and g[1:-1] not in wanted:
+        o, space, g = rest.rpartition(" ")
+        if not space or g[0] not in "<_" or '"' in g:  # no graph: the whole rest is the object
+            if default_graph is None:
                 continue
-        elif default_graph is None:
-            continue
-        else:
             g, o = default_graph, rest
+        elif wanted is not None and g[1:-1] not in wanted:
+            continue
         if o[0] != '"' and " " in o:
             raise _unsupported(q.object)
         append((share(g, g), s, "" if p == typ else share(p, p), o))
