@@ -134,16 +134,22 @@ class _TurtleWriter:
 
         ``blank=False`` says the rows hold no blank node (nothing to inline: no need to look).
         """
+        out: list[str] = []
+        self.write_statements(rows, out, indent, blank)
+        return "".join(out)
+
+    def write_statements(self, rows: Sequence[Row], out: list[str], indent: str = "", blank: bool = True) -> None:
+        """Append :meth:`statements` to ``out`` piece by piece (one join for a whole TriG document)."""
         by_subject, inline = _row_candidates(rows) if blank else ({}, set())
         inner = indent + "    "
         names, iri, term = self.names, self.iri, self.term
         heads = self._heads.get(inner)  # predicate -> what starts its objects after a ";" at this indentation
         if heads is None:
             heads = self._heads[inner] = {}
-        out: list[str] = []
         current = None  # the subject being written
         skip = False
         last_p = None
+        gap = ""  # a blank line between statements
         # One pass over the rows in their (sorted) order, as predicates() would group them; this is the loop a
         # million-triple Turtle export spends its time in.
         for _, s, p, o in rows:
@@ -154,8 +160,8 @@ class _TurtleWriter:
                 if skip:
                     continue
                 pname = (names.get(p) or iri(p)) if p else "a"
-                gap = "\n" if out else ""  # a blank line between statements
                 out.append(f"{gap}{indent}{names.get(s) or term(s)}\n{inner}{pname} ")
+                gap = "\n"
                 last_p = p
             elif skip:
                 continue
@@ -176,7 +182,6 @@ class _TurtleWriter:
                 out.append(self.obj(o, by_subject, inline, inner))
         if current is not None and not skip:
             out.append(" .\n")
-        return "".join(out)
 
 
 def turtle_rows(rows: Sequence[Row], prefixes: dict[str, str] | None = None) -> str:
@@ -191,15 +196,20 @@ def trig_rows(rows: Sequence[Row], prefixes: dict[str, str] | None = None) -> st
     """Return canonical ``rows`` as sorted TriG: default-graph triples first, then one block per named graph."""
     px = Prefixer(prefixes or all_prefixes())
     writer = _TurtleWriter(px)
-    by_graph = {g: list(group) for g, group in groupby(rows, _GRAPH)}  # sorted: each graph's rows are consecutive
     # Most named graphs of a big dataset hold no blank node: they skip the search for nodes to inline.
     blank = {r[0] for r in rows if r[1][0] == "_" or r[3][0] == "_"}
-    blocks = []
-    if "" in by_graph:
-        blocks.append(writer.statements(by_graph.pop("")))
-    for g in sorted(by_graph):
-        blocks.append(f"{writer.term(g)} {{\n" + writer.statements(by_graph[g], "    ", g in blank) + "}\n")
-    body = "\n".join(blocks)
+    out: list[str] = []
+    # Sorted: the default graph ("") first, then the named graphs in order, each graph's rows consecutive.
+    for i, (g, group) in enumerate(groupby(rows, _GRAPH)):
+        if i:
+            out.append("\n")  # between graph blocks
+        if not g:
+            writer.write_statements(list(group), out)
+            continue
+        out.append(f"{writer.term(g)} {{\n")
+        writer.write_statements(list(group), out, "    ", g in blank)
+        out.append("}\n")
+    body = "".join(out)
     head = px.header()
     return head + ("\n" if head and body else "") + body
 
