@@ -94,12 +94,17 @@ def anchor_argv(fmt: str, corpus: Path, out: Path) -> list[str]:
 
 
 def count_quads(path: Path, fmt: str) -> int:
-    """Return the number of distinct quads (triples for Turtle) pyoxigraph reads from ``path``."""
-    import pyoxigraph as ox
+    """Return the number of distinct quads (triples for Turtle) pyoxigraph reads from ``path``.
 
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=getattr(ox.RdfFormat, OX_NAMES[fmt]))
-    return len(store)
+    Counted in a child process: a store loaded here would make this process big, and Linux reports a child's
+    peak RSS as at least its parent's size at the fork, which would inflate every later measurement.
+    """
+    script = (
+        "import sys, pyoxigraph as ox; s = ox.Store(); "
+        "s.bulk_load(path=sys.argv[1], format=getattr(ox.RdfFormat, sys.argv[2])); print(len(s))"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(path), OX_NAMES[fmt]], capture_output=True, check=True)
+    return int(proc.stdout)
 
 
 def _sha256(path: Path) -> str:
