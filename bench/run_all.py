@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench.scale", [], ["--max-n", "1", "--repeat", "1"]),
     ("bench.reinfer", [], ["--sizes", "1"]),
     ("bench.queries", [], ["--smoke"]),
+    ("bench.export", [], ["--smoke"]),
 ]
 
 

@@ -306,3 +306,25 @@ def test_queries_smoke(tmp_path):
     assert size["queries"]["signatories"]["current"]["rows"] > 0 and size["quads"] > 1000
     assert set(report["exponents"]["current"]) == {"from 10", "from 100"}
     assert re.search(r"^\| signatories \|", proc.stdout, re.M)  # the Markdown table
+
+
+@pytest.mark.slow
+def test_export_smoke(tmp_path):
+    """Benchmark 8 (bench/export.py) at N=1: sco-kg export and the pyoxigraph anchor, the same quads, ratios."""
+    report_file = tmp_path / "export.json"
+    proc = run_module("bench.export", "--smoke", "--work", str(tmp_path / "w"), "--json", str(report_file))
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "export" and report["environment"]["versions"]["pyoxigraph"]
+    (size,) = report["sizes"]
+    assert size["n"] == 1 and size["corpus_quads"] == len((tmp_path / "w" / "corpus-1.nq").read_bytes().splitlines())
+    assert set(size["formats"]) == {"nq", "ttl", "trig"}
+    for fmt, rep in size["formats"].items():
+        # The anchor and ours hold the same quads (counted by pyoxigraph), and ours is the same every run.
+        assert rep["quads_ours"] == rep["quads_anchor"] > size["corpus_quads"] // 2, fmt
+        assert rep["deterministic"] and len(rep["sha256"]) == 64
+        for who in ("ours", "anchor"):
+            assert rep[who]["runs"] == 1 and rep[who]["seconds"] > 0 and rep[who]["peak_rss_mib"] > 10
+            assert rep[who]["bytes"] > 100_000
+        assert rep["ratio"] == round(rep["ours"]["seconds"] / rep["anchor"]["seconds"], 2)
+        assert rep["target"] == {"nq": 2.0, "ttl": 3.0, "trig": 3.0}[fmt]
+    assert re.search(r"^\| 1 \(2,\d{3} q\) \| nq \|", proc.stdout, re.M)  # the Markdown table

@@ -15,7 +15,7 @@ an rdflib dataset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sco_kg.atomic import atomic_writer
@@ -28,6 +28,7 @@ from sco_kg.export.formats import (
     Format,
     Profile,
     serialize,
+    serialize_rows,
 )
 from sco_kg.export.jsonld import CONTEXT_IRI, context_text, parse_jsonld
 from sco_kg.export.selection import (
@@ -37,7 +38,9 @@ from sco_kg.export.selection import (
     parse_file,
     quads_from_rdflib,
     quads_from_store,
+    rows_from_store,
     select,
+    select_rows,
 )
 from sco_kg.export.wikidata import (
     REFERENCE_NS,
@@ -81,13 +84,17 @@ __all__ = [
     "context",
     "context_text",
     "export",
+    "export_chunks",
     "parse_file",
     "parse_jsonld",
     "prefix_context",
     "quads_from_rdflib",
     "quads_from_store",
+    "rows_from_store",
     "select",
+    "select_rows",
     "serialize",
+    "serialize_rows",
     "union",
     "verified_wikidata_ids",
     "wikidata_statements",
@@ -127,26 +134,50 @@ def export(
     Returns:
         The serialised bytes.
     """
-    if profile is not None:
-        if profile != "wikidata":
-            raise UsageError(f"unknown export profile {profile!r} (use wikidata)")
-        quads = wikidata_statements(with_files)
-        data = serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)
-    else:
-        quads = select(selection, with_files, with_format, context=context)
-        data = serialize(quads, fmt, frame)
+    data = b"".join(export_chunks(fmt, selection, with_files, frame, profile, with_format, context))
     if output is not None:
         write_file(output, data)
     return data
 
 
-def write_file(output: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``output`` atomically; an error leaves any existing file untouched."""
+def export_chunks(
+    fmt: Format = "ttl",
+    selection: Selection = "asserted",
+    with_files: Sequence[str | Path] = (),
+    frame: Frame | None = None,
+    profile: Profile | None = None,
+    with_format: str | None = None,
+    context: bool = True,
+) -> Iterator[bytes]:
+    """Return the bytes of :func:`export` as chunks, to be written out one by one (see :func:`write_file`).
+
+    The graphs are read and everything that can fail is done before this returns; what is left is encoding
+    N-Triples and N-Quads lines, so a million-quad export never holds its whole output in memory.
+    """
+    if profile is not None:
+        if profile != "wikidata":
+            raise UsageError(f"unknown export profile {profile!r} (use wikidata)")
+        quads = wikidata_statements(with_files)
+        return iter([serialize(quads, fmt, frame, ctx=prefix_context(quads) if fmt == "jsonld" else None)])
+    # The union formats canonicalize the union of the graphs themselves: the rows need not be sorted first.
+    union_only = fmt in ("ttl", "nt", "xml") or (fmt == "jsonld" and frame == "entity")
+    rows = select_rows(selection, with_files, with_format, context, canonical=not union_only, union=union_only)
+    return serialize_rows(rows, fmt, frame)
+
+
+def write_file(output: str | Path, data: bytes | Iterable[bytes]) -> int:
+    """Write ``data`` (bytes, or chunks of them) to ``output`` atomically; return the number of bytes written.
+
+    An error, in the writing or in producing the chunks, leaves any existing file untouched.
+    """
     target = Path(output)
     if target.is_dir():
         raise UsageError(f"{target}: is a directory (give a file name for -o)")
+    written = 0
     try:
         with atomic_writer(target, "wb") as fh:
-            fh.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                written += fh.write(chunk)
     except OSError as exc:
         raise DataFileError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    return written

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, get_args
 
 from sco_kg.errors import UsageError
 from sco_kg.rdf import writers
+from sco_kg.rdf.canon import Row
 from sco_kg.rdf.term import Quad
 from sco_kg.rdf.writers.jsonld import Frame
 
@@ -55,3 +56,17 @@ def serialize(
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
     return writers.write(quads, fmt, frame, ctx, prefixes).encode("utf-8")
+
+
+def serialize_rows(rows: Sequence[Row], fmt: Format = "ttl", frame: Frame | None = None) -> Iterator[bytes]:
+    """Return :data:`~sco_kg.rdf.canon.Row` strings serialised in ``fmt``, as UTF-8 chunks.
+
+    The bytes of :func:`serialize` of their quads, without a :class:`~sco_kg.rdf.term.Term` per quad for Turtle,
+    TriG, N-Triples and N-Quads (what a million-quad export needs), and with the N-Triples and N-Quads lines
+    encoded as they are written out. ``rows`` must be canonical (:func:`~sco_kg.export.select_rows`), except for
+    the formats that write the union of the graphs (``ttl``, ``nt``, ``xml``, ``jsonld`` framed by entity),
+    which canonicalize the union themselves.
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
+    return writers.write_rows_chunks(rows, fmt, frame)

@@ -145,19 +145,22 @@ def run(args: argparse.Namespace) -> int:
     if args.frame and fmt != "jsonld":
         raise UsageError("--frame entity needs --format jsonld")
     with _sigterm_as_interrupt():
-        data = export.export(
+        # Chunks go out as they are encoded: a million-quad export never holds its whole output in memory.
+        chunks = export.export_chunks(
             fmt=_EXPORT_NAMES[fmt],
             selection=args.graph,
-            output=args.output,
             with_files=args.with_files,
             frame=args.frame,
             profile=args.profile,
             with_format=args.with_format,
             context=args.with_context,
         )
-    if args.output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        print(f"wrote {args.output} ({len(data)} bytes, {fmt})", file=sys.stderr)
+        if args.output is None:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+        else:
+            size = export.write_file(args.output, chunks)
+    if args.output is not None:
+        print(f"wrote {args.output} ({size} bytes, {fmt})", file=sys.stderr)
     return 0

@@ -42,6 +42,11 @@ class Prefixer:
         self.pattern = pattern
         self.used: set[str] = set()
         self._memo: dict[str, tuple[str, str] | None] = {}
+        # When every namespace ends with "/" or "#" (the project's do), the namespaces an IRI starts with are those
+        # its part up to the last "/" or "#" starts with: found once per such part, not once per IRI.
+        self._by_part: dict[str, list[tuple[str, str]]] | None = (
+            {} if all(ns.endswith(("/", "#")) for ns in prefixes.values()) else None
+        )
 
     def split(self, value: str) -> tuple[str, str] | None:
         """Return ``(prefix, local)`` for ``value``, or ``None`` when no prefix gives a valid local name."""
@@ -52,7 +57,14 @@ class Prefixer:
             return hit
 
     def _split(self, value: str) -> tuple[str, str] | None:
-        for name, ns in self.by_length:
+        candidates = self.by_length
+        if self._by_part is not None:
+            part = value[: max(value.rfind("/"), value.rfind("#")) + 1]
+            found = self._by_part.get(part)
+            if found is None:
+                found = self._by_part[part] = [(n, ns) for n, ns in self.by_length if part.startswith(ns)]
+            candidates = found
+        for name, ns in candidates:  # longest first: the first that leaves a valid local name
             if value.startswith(ns) and self.pattern.match(value[len(ns) :]):
                 return name, value[len(ns) :]
         return None
