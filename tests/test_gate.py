@@ -11,7 +11,6 @@ import http.server
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -337,12 +336,16 @@ def test_empty_and_too_deep_give_clear_errors() -> None:
         gate.check("SELECT * WHERE " + "{" * 200 + "}" * 200)
 
 
-def test_adversarial_64k_body_decided_well_under_a_second() -> None:
-    for text in ("ASK { " + "a." * 32_000 + " }", "ASK { " + "<" * 64_000 + " }", "SELECT * WHERE { '" + "<'" * 32_000):
-        start = time.perf_counter()
-        with pytest.raises(QueryError, match=r"^SPARQL syntax error at line 1, column \d+: Expected "):
-            gate.check(text)
-        assert time.perf_counter() - start < 0.5
+def test_adversarial_64k_body_is_refused_with_a_syntax_error_never_a_hang() -> None:
+    """Each is decided (how fast is benchmark 5's, bench/gate.py, as a ratio: never a time limit in a test); the
+    30 s bound only turns a catastrophic backtracking regression into a failure instead of a stuck suite."""
+    import concurrent.futures
+
+    texts = ("ASK { " + "a." * 32_000 + " }", "ASK { " + "<" * 64_000 + " }", "SELECT * WHERE { '" + "<'" * 32_000)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        for text in texts:
+            with pytest.raises(QueryError, match=r"^SPARQL syntax error at line 1, column \d+: Expected "):
+                pool.submit(gate.check, text).result(timeout=30)
 
 
 # --- the property: every real SERVICE refused, nothing accepted ever reaches the counter ----------------------
