@@ -1,4 +1,4 @@
-"""Benchmark 5: re-inference at scale against its anchor, the engines alone, measured in the same run (issue 14).
+"""Benchmark 6: re-inference at scale against its anchor, the engines alone, measured in the same run (issue 14).
 
 For each N (documents of :mod:`bench.corpus` without its ontology copy, added to the shipped data as the
 user's file), each step runs in its own subprocess, so its peak RSS (``os.wait4``) is its own:
