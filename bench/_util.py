@@ -87,7 +87,7 @@ def environment() -> dict[str, Any]:
     """Return what the figures depend on: versions, CPU count, date."""
     from importlib import metadata
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("pyoxigraph", "rdflib", "owlrl", "reasonable", "sco-kg"):
         try:
             versions[pkg] = metadata.version(pkg)
@@ -134,3 +134,22 @@ def to_jsonable(obj: Any) -> Any:
 def write_report(path: Path, report: Mapping[str, Any]) -> None:
     """Write ``report`` as indented JSON to ``path`` atomically."""
     atomic_write_text(path, json.dumps(to_jsonable(dict(report)), indent=2, ensure_ascii=False) + "\n")
+
+
+def run_timed(argv: Sequence[str]) -> dict[str, Any]:
+    """Run ``argv`` from the repository root (its output discarded); return its wall and CPU seconds and its own
+    peak RSS in MiB (``os.wait4``); exit with the end of its stderr when it fails."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {code}: {err.decode(errors='replace')[-800:]}")
+    return {
+        "wall_seconds": round(wall, 4),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+    }

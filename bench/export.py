@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from bench._util import OUT, REPO, Stats, environment, markdown_table, sco_kg_command, write_report
+from bench._util import OUT, REPO, Stats, environment, markdown_table, run_timed, sco_kg_command, write_report
 
 FORMATS = ("nq", "ttl", "trig")
 TARGETS = {"nq": 2.0, "ttl": 3.0, "trig": 3.0}
@@ -70,17 +68,9 @@ with open(out, "wb") as fh:
 
 
 def run_process(argv: list[str]) -> dict[str, Any]:
-    """Run ``argv``; return its wall time (s) and peak RSS (MiB, from ``os.wait4``); fail with its stderr."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {err.decode(errors='replace')[-800:]}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"seconds": wall, "cpu_seconds": round(cpu, 3), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+    """Run ``argv``; return its wall time (``seconds``), CPU seconds and peak RSS (MiB); fail with its stderr."""
+    out = run_timed(argv)
+    return {"seconds": out["wall_seconds"], "cpu_seconds": out["cpu_seconds"], "peak_rss_mib": out["peak_rss_mib"]}
 
 
 def ours_argv(fmt: str, corpus: Path, out: Path) -> list[str]:

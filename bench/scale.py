@@ -38,7 +38,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._util import OUT, REPO, Stats, environment, fit_exponent, markdown_table, sco_kg_command, write_report
+from bench._util import (
+    OUT,
+    REPO,
+    Stats,
+    environment,
+    fit_exponent,
+    markdown_table,
+    run_timed,
+    sco_kg_command,
+    write_report,
+)
 from sco_kg.atomic import atomic_write_text
 from sco_kg.io.ox_parse import load_file
 from sco_kg.reasoning import materialize as closure
@@ -68,16 +78,8 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> dict[str
 
 def run_with_rss(argv: list[str]) -> dict[str, Any]:
     """Run a command that prints no JSON; return its wall time and peak RSS (MiB) from ``os.wait4``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {err.decode()[-800:]}")
-    return {"wall_seconds": round(wall, 4), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+    out = run_timed(argv)
+    return {"wall_seconds": out["wall_seconds"], "peak_rss_mib": out["peak_rss_mib"]}
 
 
 def _peak_rss_mib() -> float:
@@ -151,7 +153,7 @@ def step_queries(nq: Path, repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             t0 = time.perf_counter()
             res = store.query(text, use_default_graph_as_union=True)
-            rows = len(list(res)) if not isinstance(res, bool) else int(res)
+            rows = int(bool(res)) if isinstance(res, ox.QueryBoolean) else sum(1 for _ in res)
             times.append(time.perf_counter() - t0)
         st = Stats.of(times)
         results[q.name] = {"median": st.median, "min": st.min, "max": st.max, "rows": rows}
