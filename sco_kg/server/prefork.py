@@ -163,6 +163,11 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until Ctrl-C or SIGTERM; return the exit code (1 when the workers keep dying at start)."""
+        from sco_kg.engine.workers import probe_network_isolation
+
+        isolated, reason = probe_network_isolation()  # a short-lived child; no thread outlives it
+        if not isolated:  # said even with --quiet: the gate is then the only wall against the network
+            self._say(reason)
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         code = 0
         try:
