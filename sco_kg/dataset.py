@@ -265,6 +265,15 @@ def _inputs_key(kind: str, src: Source) -> tuple[Any, ...]:
     return (kind, src, str(paths.resource_root()), tuple(_stamp_of(files)))
 
 
+def copy_store(store: pyoxigraph.Store) -> pyoxigraph.Store:
+    """Return a new in-memory store holding every quad of ``store`` (one bulk load)."""
+    import pyoxigraph as ox
+
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    return copy
+
+
 def fill_default_graph(store: pyoxigraph.Store) -> None:
     """Make the default graph of the in-memory ``store`` the SET union of its named graphs (an RDF merge).
 

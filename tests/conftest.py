@@ -137,6 +137,24 @@ def serve_subprocess(*args: str, env: dict[str, str] | None = None, startup: flo
 
 
 @pytest.fixture(scope="session")
+def server_store():  # type: ignore[no-untyped-def]
+    """The dataset the server serves: asserted + inferred, from the shipped closure (tests only read it)."""
+    return sco_kg.open_store(Source(inferred=True))
+
+
+@pytest.fixture(scope="module")
+def client(server_store):  # type: ignore[no-untyped-def]
+    """A Starlette TestClient on an app serving ``server_store`` with the default limits."""
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from sco_kg.server import ServerConfig, create_app
+
+    with TestClient(create_app(server_store, ServerConfig(quiet=True))) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
 def asserted():
     """The rdflib Dataset of ontology + data, without inference."""
 

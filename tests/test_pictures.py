@@ -9,8 +9,6 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 
-import sco_kg
-from sco_kg import Source
 from sco_kg.rdf import iri
 from sco_kg.server.diagrams import _text_width, _wrap, ontology_dot, timeline_events, timeline_svg
 from sco_kg.server.links import Linker
@@ -19,8 +17,8 @@ from sco_kg.server.words import UI
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    yield Site(sco_kg.open_store(Source(inferred=True)), ServerConfig(quiet=True))
+def site(server_store: ox.Store) -> Iterator[Site]:
+    yield Site(server_store, ServerConfig(quiet=True))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh", "ru"])

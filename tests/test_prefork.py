@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
@@ -51,6 +53,18 @@ def _sparql(base: str, text: str, timeout: float = 30) -> tuple[int, str]:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+def _stderr_until(proc: subprocess.Popen[bytes], text: str, seconds: float = 10) -> bool:
+    """Read the server's stderr (it runs with --quiet: only its notes) until ``text`` shows; False on timeout."""
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while text.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.1)
+        if ready:
+            seen += os.read(proc.stderr.fileno(), 65536)
+    return text.encode() in seen
 
 
 def _wait_for(check: Callable[[], bool], seconds: float = 10) -> bool:
@@ -97,6 +111,7 @@ def test_a_killed_worker_is_replaced_and_reported() -> None:
         assert _wait_for(lambda: victim not in _children(proc.pid) and len(_children(proc.pid)) == 2)
         for _ in range(4):
             assert _sparql(base, "ASK {}")[0] == 200
+        assert _stderr_until(proc, f"worker {victim} was stopped by SIGKILL; starting another")
 
 
 @linux_only

@@ -9,19 +9,15 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 import sco_kg
-from sco_kg import Source
 from sco_kg.errors import ScoKgError
 from sco_kg.rdf import iri
-from sco_kg.server import create_app
 from sco_kg.server.queries import body, fold_labels, predeclare, sort_view, unshift
-from sco_kg.server.site import ServerConfig
 from sco_kg.sparql import catalog
 
 pytest.importorskip("starlette")
@@ -30,13 +26,6 @@ from starlette.testclient import TestClient
 REPO = Path(__file__).resolve().parent.parent
 STATIC = REPO / "sco_kg" / "server" / "static"
 VENDORED = ["yasgui/yasgui.min.js", "yasgui/yasgui.min.css", "yasgui/LICENSE", "yasgui/README.md", "query.js"]
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    app = create_app(sco_kg.open_store(Source(inferred=True)), ServerConfig(quiet=True))
-    with TestClient(app) as c:
-        yield c
 
 
 def _table(page: str) -> str:

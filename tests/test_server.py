@@ -44,21 +44,6 @@ SIGNATORIES = (
 SR = "{http://www.w3.org/2005/sparql-results#}"
 
 
-@pytest.fixture(scope="session")
-def server_store() -> ox.Store:
-    """The dataset the server serves: asserted + inferred, from the shipped closure."""
-
-    return sco_kg.open_store(Source(inferred=True))
-
-
-@pytest.fixture(scope="module")
-def client(server_store: ox.Store) -> TestClient:
-    """A TestClient on an app with the default limits."""
-    app = create_app(server_store, ServerConfig(quiet=True))
-    with TestClient(app) as c:
-        yield c
-
-
 def _sparql_json(client: TestClient, query: str) -> dict:
     r = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200, r.text

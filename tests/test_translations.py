@@ -4,16 +4,12 @@ that says they are the project's translation; the pages mark them so, show one l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
 
-import sco_kg
-from sco_kg import Source
 from sco_kg.rdf import iri
-from sco_kg.server import create_app
-from sco_kg.server.site import GRAPH_TRANSLATION, ServerConfig
+from sco_kg.server.site import GRAPH_TRANSLATION
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
@@ -23,21 +19,10 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 DCT = "http://purl.org/dc/terms/"
 
 
-@pytest.fixture(scope="module")
-def store() -> ox.Store:
-    return sco_kg.open_store(Source(inferred=True))
-
-
-@pytest.fixture(scope="module")
-def client(store: ox.Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store, ServerConfig(quiet=True))) as c:
-        yield c
-
-
-def _terms(store: ox.Store) -> set[str]:
+def _terms(server_store: ox.Store) -> set[str]:
     out = set()
     for kind in ("Class", "ObjectProperty", "DatatypeProperty"):
-        for q in store.quads_for_pattern(
+        for q in server_store.quads_for_pattern(
             None, ox.NamedNode(iri.PREFIXES["rdf"] + "type"), ox.NamedNode(OWL + kind), ox.NamedNode(iri.GRAPH_ONTOLOGY)
         ):
             value = str(getattr(q.subject, "value", ""))
@@ -46,36 +31,36 @@ def _terms(store: ox.Store) -> set[str]:
     return out
 
 
-def test_every_class_and_property_has_zh_and_ru_in_the_translation_graph(store: ox.Store) -> None:
-    terms = _terms(store)
+def test_every_class_and_property_has_zh_and_ru_in_the_translation_graph(server_store: ox.Store) -> None:
+    terms = _terms(server_store)
     assert len(terms) > 100
     found: dict[str, set[str]] = {}
-    for q in store.quads_for_pattern(None, ox.NamedNode(RDFS_LABEL), None, ox.NamedNode(GRAPH_TRANSLATION)):
+    for q in server_store.quads_for_pattern(None, ox.NamedNode(RDFS_LABEL), None, ox.NamedNode(GRAPH_TRANSLATION)):
         assert isinstance(q.object, ox.Literal) and q.object.language in ("zh", "ru"), q
         found.setdefault(str(getattr(q.subject, "value", "")), set()).add(q.object.language)
     assert set(found) == terms  # every term, and nothing else
     assert all(langs == {"zh", "ru"} for langs in found.values())
     zh = [
         str(getattr(q.object, "value", ""))
-        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_TRANSLATION))
+        for q in server_store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_TRANSLATION))
     ]
     assert all(re.search(r"[\u4e00-\u9fff]", t) or re.search(r"[\u0400-\u04ff]", t) for t in zh)
     # no such name elsewhere: the translation graph is the only source of zh/ru names of ontology terms
     for t in terms:
-        for q in store.quads_for_pattern(ox.NamedNode(t), ox.NamedNode(RDFS_LABEL), None, None):
+        for q in server_store.quads_for_pattern(ox.NamedNode(t), ox.NamedNode(RDFS_LABEL), None, None):
             lang = getattr(q.object, "language", None)
             if lang in ("zh", "ru"):
                 assert q.graph_name == ox.NamedNode(GRAPH_TRANSLATION), q
 
 
-def test_the_translation_graph_says_it_is_the_projects_translation(store: ox.Store) -> None:
+def test_the_translation_graph_says_it_is_the_projects_translation(server_store: ox.Store) -> None:
     g = ox.NamedNode(GRAPH_TRANSLATION)
     prov = ox.NamedNode(iri.GRAPH_PROVENANCE)
-    sources = [q.object for q in store.quads_for_pattern(g, ox.NamedNode(DCT + "source"), None, prov)]
+    sources = [q.object for q in server_store.quads_for_pattern(g, ox.NamedNode(DCT + "source"), None, prov)]
     assert sources == [ox.NamedNode(iri.ONTOLOGY)]
     notes = {
         q.object.language: q.object.value
-        for q in store.quads_for_pattern(g, ox.NamedNode(iri.PREFIXES["skos"] + "note"), None, prov)
+        for q in server_store.quads_for_pattern(g, ox.NamedNode(iri.PREFIXES["skos"] + "note"), None, prov)
         if isinstance(q.object, ox.Literal)
     }
     assert "not an official name" in notes["en"] and "并非官方名称" in notes["zh"] and "не официальное" in notes["ru"]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from sco_kg.dataset import Source, cached_dataset, cached_store
+from sco_kg.dataset import Source, cached_dataset, cached_store, copy_store
 from sco_kg.engine.limits import Limits
 from sco_kg.engine.results import Result
 from sco_kg.errors import QueryError, QueryRejected, QueryTimeout, ScoKgError, UsageError
@@ -130,14 +130,6 @@ def _eval_rdflib(
             why = getattr(exc, "msg", str(exc))
             raise QueryError(f"SPARQL syntax error at line {lineno}, column {col}: {why}") from None
         raise QueryError(f"query failed: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
-
-
-def _copy_store(store: Any) -> Any:
-    import pyoxigraph as ox
-
-    copy = ox.Store()
-    copy.extend(store)
-    return copy
 
 
 def _copy_dataset(ds: Any) -> Any:
@@ -323,7 +315,7 @@ def run(
     if info.is_update:
         import pyoxigraph as ox
 
-        target = _copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
+        target = copy_store(target) if isinstance(target, ox.Store) else _copy_dataset(target)
     if trusted and embedded and engine == "oxigraph" and limits.isolation == "process" and not info.services:
         # A canned query on the shipped dataset: the project's own text (checked by the catalogue's tests) on its
         # own data (every canned query answers in milliseconds, and grows the process by a few MiB at most), so

@@ -102,7 +102,8 @@ FORK_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 # ---------------------------------------------------------------- in the parent
 
 
-def _memory_message(limit: int | None, hint: str) -> str:
+def memory_message(limit: int | None, hint: str) -> str:
+    """The one-line error for a query stopped at the memory ``limit`` (bytes); ``hint`` names the user's knob."""
     size = f"{limit / (1 << 20):g} MiB" if limit else "its"
     return (
         f"the query needed more than the worker's memory limit ({size}) and was stopped"
@@ -121,13 +122,13 @@ def _death_error(status: int | None, limit: int | None, hint: str) -> QueryError
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGABRT and limit is not None:
-            return MemoryLimitExceeded(_memory_message(limit, hint))
+            return MemoryLimitExceeded(memory_message(limit, hint))
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         cause = " (by the kernel's OOM killer or an operator)" if sig == signal.SIGKILL else ""
         return WorkerDied(f"the worker running the query was killed by {name}{cause}; it was replaced")
     code = os.WEXITSTATUS(status)
     if code == EXIT_MEMORY:
-        return MemoryLimitExceeded(_memory_message(limit, hint))
+        return MemoryLimitExceeded(memory_message(limit, hint))
     return WorkerDied(f"the worker running the query exited with status {code}; it was replaced")
 
 
@@ -135,7 +136,7 @@ def _unwrap(out: tuple[Any, ...], limit: int | None, hint: str) -> Any:
     if out[0] == "ok":
         return out[1]
     if out[0] == "mem":
-        raise MemoryLimitExceeded(_memory_message(limit, hint))
+        raise MemoryLimitExceeded(memory_message(limit, hint))
     cls, message = out[1], out[2]
     try:
         exc = cls(message)

@@ -30,6 +30,16 @@ class ServerBusy(ScoKgError):
     """Every query worker is busy (the server answers 503)."""
 
 
+def busy(timeout: float) -> ServerBusy:
+    """The 503 for a query no worker took within ``timeout`` seconds."""
+    return ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)")
+
+
+def overrun(timeout: float) -> QueryTimeout:
+    """The 504 for a query that ran past ``timeout`` seconds."""
+    return QueryTimeout(f"the query ran past the time limit of {timeout:g} s")
+
+
 class DiagramError(ScoKgError):
     """A diagram cannot be drawn (Graphviz missing or failing)."""
 

@@ -14,7 +14,6 @@ limit (414) and bad percent-encoding (400) — so each rule lives in one place.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from sco_kg import sandbox
 from sco_kg.server import web
 from sco_kg.server.errors import HttpError
+from sco_kg.server.memo import remember
 from sco_kg.server.protocol import answer
 from sco_kg.server.site import ServerConfig
 
@@ -50,11 +50,7 @@ class SparqlFastPath:
         names = [k for k, _ in pairs]
         plain = names.count("query") == 1 and set(names) <= {"query", "format"}
         params = (web.values(pairs, "query")[0], web.values(pairs, "format")) if plain else None
-        while len(self._parsed) >= PARSED:
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del self._parsed[next(iter(self._parsed))]
-        self._parsed[raw] = params
-        return params
+        return remember(self._parsed, raw, params, PARSED)
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         """Answer a plain ``GET /sparql?query=…``; pass anything else on."""
@@ -77,12 +73,8 @@ class SparqlFastPath:
             if key == b"accept":
                 accept = value.decode("latin-1")
                 break
-        token = None if sandbox.disabled_by_env() else sandbox.activate(self.policy)
-        try:
+        with sandbox.active(None if sandbox.disabled_by_env() else self.policy):
             status, headers, body = await answer(scope["app"].state.site, params[0], accept, params[1])
-        finally:
-            if token is not None:
-                sandbox.deactivate(token)
         head = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         head.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": head + _EXTRA})

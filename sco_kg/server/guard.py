@@ -37,8 +37,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sco_kg.engine.errors import MemoryLimitExceeded
-from sco_kg.errors import QueryTimeout
-from sco_kg.server.errors import ServerBusy
+from sco_kg.server.errors import busy, overrun
+from sco_kg.server.memo import remember
 
 T = TypeVar("T")
 
@@ -118,9 +118,7 @@ class QueryGuard:
             else:
                 await self._slots.acquire()
         except asyncio.TimeoutError:
-            raise ServerBusy(
-                f"every query worker is busy; try again in a few seconds (limit {self.timeout:g} s)"
-            ) from None
+            raise busy(self.timeout) from None
         waiter: asyncio.Future[T] = loop.create_future()
 
         def settle(ok: bool, value: Any) -> None:
@@ -137,14 +135,14 @@ class QueryGuard:
                 value: Any = job()
                 ok = True
                 if key is not None and time.perf_counter() - started < QUICK_SECONDS and (keep is None or keep(value)):
-                    self._remember(key)
+                    remember(self._quick, key, None, QUICK_KEYS)
             except BaseException as exc:  # handed to the waiting request as it is
                 value, ok = exc, False
             with contextlib.suppress(RuntimeError):  # the loop is gone: the process is exiting
                 loop.call_soon_threadsafe(finish, ok, value)
 
         def expire() -> None:
-            settle(False, QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s"))
+            settle(False, overrun(self.timeout))
             self.retire("a query ran past the time limit")
 
         self._running.add(waiter)
@@ -157,12 +155,6 @@ class QueryGuard:
             timer.cancel()
             self._running.discard(waiter)
 
-    def _remember(self, key: Hashable) -> None:
-        while len(self._quick) >= QUICK_KEYS:  # the oldest goes first
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del self._quick[next(iter(self._quick))]
-        self._quick[key] = None
-
     def retire(self, reason: str) -> None:
         """Have this process replaced: the supervisor starts another and this one drains and exits."""
         if not self.retiring:
@@ -170,11 +162,9 @@ class QueryGuard:
             self._retire(reason)
 
     def _over(self) -> None:
-        size = f"{self.memory_limit / (1 << 20):g} MiB" if self.memory_limit else "its"
-        message = (
-            f"the query needed more than the worker's memory limit ({size}) and was stopped"
-            " (add LIMIT or narrow it, or raise sco-kg serve --memory-limit)"
-        )
+        from sco_kg.engine.workers import memory_message
+
+        message = memory_message(self.memory_limit, "sco-kg serve --memory-limit")
         for waiter in list(self._running):
             if not waiter.done():
                 waiter.set_exception(MemoryLimitExceeded(message))

@@ -20,7 +20,6 @@ declared type (tests/test_server.py checks both).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +41,8 @@ from sco_kg.server.conneg import (
     RESULTS_JSON,
     choose_media,
 )
-from sco_kg.server.errors import HttpError, ServerBusy, UpdateRefused, error_status
+from sco_kg.server.errors import HttpError, UpdateRefused, busy, error_status, overrun
+from sco_kg.server.memo import remember
 from sco_kg.server.site import RDF_TYPE, RDFS, Site
 from sco_kg.sparql import catalog, gate
 from sco_kg.sparql.info import QueryInfo
@@ -87,13 +87,7 @@ def _judge(text: str) -> tuple[QueryInfo | None, str, str]:
 
 def _verdict(text: str) -> tuple[QueryInfo | None, str, str]:
     verdict = _verdicts.get(text)
-    if verdict is None:
-        verdict = _judge(text)
-        while len(_verdicts) >= VERDICTS:  # the oldest goes first
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del _verdicts[next(iter(_verdicts))]
-        _verdicts[text] = verdict
-    return verdict
+    return verdict if verdict is not None else remember(_verdicts, text, _judge(text), VERDICTS)
 
 
 def _raise_refusal(kind: str, message: str) -> None:
@@ -120,13 +114,10 @@ def checked_info(text: str) -> QueryInfo:
 
 
 async def gate_verdict(text: str) -> QueryInfo:
-    """:func:`checked_info` from the cache when the text was judged before, else parsed in a thread (the gate's
-    parse never runs on the event loop)."""
-    known = _verdicts.get(text)
-    if known is not None:
-        _raise_refusal(known[1], known[2])
-        assert known[0] is not None
-        return known[0]
+    """:func:`checked_info` at once when the text was judged before, else in a thread (the gate's parse never runs
+    on the event loop)."""
+    if text in _verdicts:
+        return checked_info(text)
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(checked_info, text)
@@ -147,7 +138,7 @@ async def run_bounded(site: Site, job: Callable[[float], T]) -> T:
         started.set()
         left = deadline - time.monotonic()
         if left <= 0:
-            raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s")
+            raise overrun(timeout)
         return job(left)
 
     future = site.executor.submit(work)
@@ -156,25 +147,28 @@ async def run_bounded(site: Site, job: Callable[[float], T]) -> T:
     except asyncio.TimeoutError:
         future.cancel()
         if not started.is_set():
-            raise ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)") from None
-        raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s") from None
+            raise busy(timeout) from None
+        raise overrun(timeout) from None
 
 
-def _limits(site: Site, seconds: float) -> Limits:
-    return Limits(timeout=seconds, max_rows=site.config.max_rows, truncate=True, isolation="process")
+def _limits(site: Site, seconds: float | None = None) -> Limits:
+    """The server's limits for one query: its time limit (or ``seconds`` left of it), row cap, rows cut not refused."""
+    return Limits(
+        timeout=site.config.timeout if seconds is None else seconds, max_rows=site.config.max_rows, truncate=True
+    )
 
 
 def _engine_call(site: Site, call: Callable[[Limits], Result], seconds: float) -> Result:
     try:
-        return call(_limits(site, seconds))
+        return call(_limits(site, seconds))  # isolation: the default, a child forked for this query
     except QueryTimeout:
-        raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
+        raise overrun(site.config.timeout) from None
 
 
 async def _pooled(
     site: Site, text: str, bindings: Mapping[str, Term] | None, trusted: bool, info: QueryInfo | None = None
 ) -> Result:
-    limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+    limits = _limits(site)
     if site.guard is not None:  # a serving process of sco-kg serve: the query runs here, in one of its threads
         store = site.query_store
         key = (text, tuple(sorted(bindings.items())) if bindings else ())
@@ -187,10 +181,9 @@ async def _pooled(
             site.pool, text, limits, bindings=bindings, trusted=trusted, wait=limits.timeout, info=info
         )
     except PoolBusy:
-        timeout = site.config.timeout
-        raise ServerBusy(f"every query worker is busy; try again in a few seconds (limit {timeout:g} s)") from None
+        raise busy(site.config.timeout) from None
     except QueryTimeout:
-        raise QueryTimeout(f"the query ran past the time limit of {site.config.timeout:g} s") from None
+        raise overrun(site.config.timeout) from None
 
 
 async def execute(site: Site, text: str, info: QueryInfo, target: Any = None) -> Result:
@@ -205,7 +198,7 @@ async def execute(site: Site, text: str, info: QueryInfo, target: Any = None) ->
     if target is None:
         return await _pooled(site, text, None, trusted=False, info=info)
     if site.guard is not None:
-        limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+        limits = _limits(site)
         return await site.guard.run(lambda: run_here(target, text, limits, info=info))
     return await run_bounded(
         site, lambda left: _engine_call(site, lambda lim: run(text, limits=lim, target=target), left)
@@ -300,7 +293,7 @@ async def _result_bytes(site: Site, text: str, info: QueryInfo, fmt: str) -> tup
     quick and uncut the last time is run on the event loop and written by pyoxigraph (the same bytes)."""
     assert site.guard is not None
     store = site.query_store
-    limits = Limits(timeout=site.config.timeout, max_rows=site.config.max_rows, truncate=True)
+    limits = _limits(site)
 
     def full() -> tuple[bytes, bool]:
         result = run_here(store, text, limits, info=info)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sco_kg import export
-from sco_kg.dataset import Source, fill_default_graph
+from sco_kg.dataset import Source, copy_store, fill_default_graph
 from sco_kg.engine.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from sco_kg.engine.workers import WorkerPool
 from sco_kg.rdf import iri
@@ -181,8 +181,7 @@ class Site:
         self.total = sum(self.graph_counts.values())
         # Queries read a copy whose default graph is the set union of the named graphs (issue 13); pages
         # read ``store``, where a pattern without a graph sees each named graph once.
-        self.query_store = ox.Store()
-        self.query_store.bulk_extend(store)
+        self.query_store = copy_store(store)
         fill_default_graph(self.query_store)
         #: distinct triples of the default graph (the union), what VoID and the service description count.
         self.triples = sum(1 for _ in self.query_store.quads_for_pattern(None, None, None, ox.DefaultGraph()))

@@ -11,7 +11,6 @@ from sco_kg.errors import ScoKgError, UsageError
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing at start-up
 if TYPE_CHECKING:
     import socket
-    from typing import Any
 
 HELP = "serve the graph over HTTP: SPARQL endpoint, dereferenceable IRIs, HTML pages"
 DESCRIPTION = """Serve the knowledge graph over HTTP (Starlette + uvicorn; needs the 'server' extra).
@@ -132,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sco_kg.cli.commands._common import source_of
-    from sco_kg.dataset import open_store
+    from sco_kg.dataset import copy_store, open_store
     from sco_kg.server import ServerConfig, create_app, prefork
 
     source = source_of(args)
@@ -141,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
     processes = args.workers or min(4, os.cpu_count() or 1)
     if prefork.AVAILABLE and source.store_dir is not None:
-        data = _in_memory(data)  # an on-disk store's background threads do not survive the fork of the workers
+        data = copy_store(data)  # an on-disk store's background threads do not survive the fork of the workers
     config = ServerConfig(
         base_url=base, timeout=args.timeout, max_rows=args.max_rows, quiet=args.quiet, inferred=args.inferred,
         source=source, memory_limit=args.memory_limit or None, workers=args.threads,
@@ -166,11 +165,3 @@ def run(args: argparse.Namespace) -> int:
         )
         server.run(sockets=[sock])
     return 0
-
-
-def _in_memory(store: Any) -> Any:
-    import pyoxigraph as ox
-
-    copy = ox.Store()
-    copy.bulk_extend(store)
-    return copy
